@@ -1,0 +1,55 @@
+"""Build the service container from settings and bring the database to a usable state."""
+
+from __future__ import annotations
+
+import logging
+
+from core.config import Settings
+from core.context import Context
+from core.db import Database
+from core.events import EventBus
+from core.migrate import upgrade
+from storage.base import Storage
+from storage.local import LocalStorage
+
+log = logging.getLogger(__name__)
+
+
+def build_context(settings: Settings) -> Context:
+    """One database, one storage backend, one event bus: what every page and route shares."""
+    db = Database(settings.resolved_database_url)
+    return Context(settings=settings, db=db, events=make_event_bus(db), storage=make_storage(settings))
+
+
+def make_storage(settings: Settings) -> Storage:
+    if settings.storage == "s3":
+        from storage.s3 import S3Storage
+
+        return S3Storage(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url or None,
+            region=settings.s3_region,
+            create_bucket=settings.s3_create_bucket,
+            default_expiry_s=settings.signed_url_expiry_s,
+        )
+    return LocalStorage(
+        settings.data_dir / "storage",
+        settings.resolved_secret_key(),
+        default_expiry_s=settings.signed_url_expiry_s,
+    )
+
+
+def make_event_bus(db: Database) -> EventBus:
+    if db.url.startswith("postgresql"):
+        from core.events_pg import PostgresEventBus
+
+        return PostgresEventBus(db.url)
+    return EventBus()
+
+
+def prepare_database(ctx: Context) -> None:
+    """Migrate to head and add first-start data; safe to run on every start."""
+    upgrade(ctx.db)
+    from core.seed import seed_database
+
+    seed_database(ctx.db)

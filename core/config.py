@@ -1,0 +1,94 @@
+"""Settings read from the environment (prefix ``STUDIO_``).
+
+Every setting has a working default so ``python main.py`` runs on a fresh machine: a SQLite file and
+local storage under ``./data``, the built-in renderer, password auth. Provider keys keep the names
+their own tools use (``FAL_KEY``, ``REPLICATE_API_TOKEN``, ...), so a self-hoster sets them once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All runtime configuration; construct directly in tests to override fields."""
+
+    model_config = SettingsConfigDict(env_prefix="STUDIO_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = ""  # empty -> sqlite:///{data_dir}/studio.db
+    storage: Literal["local", "s3"] = "local"
+    secret_key: str = ""  # empty -> generated once and kept in {data_dir}/secret_key
+    auth: Literal["password", "none"] = "password"
+    reconnect_timeout: float = 15.0
+
+    s3_endpoint_url: str = ""
+    s3_bucket: str = "character-studio"
+    s3_region: str = "us-east-1"
+    s3_create_bucket: bool = True
+
+    max_upload_bytes: int = 20 * 1024 * 1024
+    max_image_pixels: int = 40_000_000
+    max_image_edge: int = 12_000
+    reference_max_edge: int = 2048
+    signed_url_expiry_s: int = 31_536_000  # one year, as in the seed
+
+    autosave_delay_s: float = 2.0
+    max_jobs_per_user: int = 2
+    max_jobs_total: int = 8
+    provider_timeout_s: float = 120.0
+
+    fal_key: str = Field(default="", validation_alias=AliasChoices("FAL_KEY", "STUDIO_FAL_KEY"))
+    replicate_api_token: str = Field(
+        default="", validation_alias=AliasChoices("REPLICATE_API_TOKEN", "STUDIO_REPLICATE_API_TOKEN")
+    )
+    openai_api_key: str = Field(default="", validation_alias=AliasChoices("OPENAI_API_KEY", "STUDIO_OPENAI_API_KEY"))
+    openai_base_url: str = Field(
+        default="https://api.openai.com/v1",
+        validation_alias=AliasChoices("OPENAI_BASE_URL", "STUDIO_OPENAI_BASE_URL"),
+    )
+    a1111_url: str = Field(default="", validation_alias=AliasChoices("A1111_URL", "STUDIO_A1111_URL"))
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the SQLite file under the data dir."""
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'studio.db').as_posix()}"
+
+    def resolved_secret_key(self) -> str:
+        """The configured secret, or one generated on first start and kept beside the data."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(key)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return key
+
+
+def normalise_database_url(url: str) -> str:
+    """Let people write ``postgresql://`` and still get the psycopg 3 driver."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,14 @@
+"""``/``: the landing page (the studio proper lands with the UI issue)."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.context import Context
+
+
+def register(ctx: Context) -> None:
+    @ui.page("/")
+    def home() -> None:
+        ui.label("Character Studio is up").classes("text-2xl").props('data-testid="app-up"')
+        ui.label(f"Database: {ctx.db.engine.dialect.name} · storage: {ctx.settings.storage}")
