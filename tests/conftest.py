@@ -26,6 +26,7 @@ from storage.local import LocalStorage
 
 POSTGRES_URL = os.environ.get("STUDIO_TEST_POSTGRES_URL", "")
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
+collect_ignore_glob = [] if POSTGRES_URL else ["test_*_pg.py"]  # PostgreSQL-only: never skipped
 
 
 @pytest.fixture(scope="session")
