@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import sys
 
-from nicegui import ui
+from nicegui import app, ui
 
+from api.routes import register_api
 from core.bootstrap import build_context, prepare_database
 from core.config import get_settings
-from ui.app import create_app
+from core.context import Context
+from ui.pages import register_pages
 
 COMMANDS = ("serve", "migrate", "create-user", "create-token")
+
+
+def create_app(ctx: Context) -> None:
+    """Register every page and route on NiceGUI's app; called once, before ``ui.run``."""
+    register_api(app, ctx)
+    register_pages(ctx)
+    app.on_startup(ctx.events.start)
+    app.on_shutdown(ctx.events.stop)
+    app.on_shutdown(ctx.db.dispose)
 
 
 def serve() -> None:
