@@ -13,26 +13,25 @@ from nicegui import app, ui
 from api.routes import register_api
 from core.bootstrap import build_context, prepare_database
 from core.config import get_settings
-from core.context import Context
+from core.container import Studio
 from ui.pages import register_pages
 
 COMMANDS = ("serve", "migrate", "create-user", "create-token")
 
 
-def create_app(ctx: Context) -> None:
+def create_app(studio: Studio) -> None:
     """Register every page and route on NiceGUI's app; called once, before ``ui.run``."""
-    register_api(app, ctx)
-    register_pages(ctx)
-    app.on_startup(ctx.events.start)
-    app.on_shutdown(ctx.events.stop)
-    app.on_shutdown(ctx.db.dispose)
+    register_api(app, studio)
+    register_pages(studio)
+    app.on_startup(studio.start)
+    app.on_shutdown(studio.stop)
 
 
 def serve() -> None:
     settings = get_settings()
     ctx = build_context(settings)
     prepare_database(ctx)
-    create_app(ctx)
+    create_app(Studio.create(ctx))
     print(f"Character Studio: http://{settings.host}:{settings.port}", flush=True)
     ui.run(
         host=settings.host,

@@ -1,15 +1,22 @@
-"""Mount the API routers on the app."""
+"""Mount every API router and the error handlers on the app."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from core.context import Context
+from api import account_routes, catalog_routes, character_routes, portrait_function
+from api.errors import install_error_handlers
+from api.schemas import CharacterOut
+from core.container import Studio
 
 
-def register_api(app: FastAPI, ctx: Context) -> None:
+def register_api(app: FastAPI, studio: Studio) -> None:
+    install_error_handlers(app, lambda row: CharacterOut.model_validate(row).model_dump(mode="json"))
+    for module in (portrait_function, account_routes, character_routes, catalog_routes):
+        app.include_router(module.build_router(studio))
+
     @app.get("/healthz", tags=["health"])
     def healthz() -> dict[str, str]:
-        with ctx.db.read() as session:
+        with studio.ctx.db.read() as session:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok"}

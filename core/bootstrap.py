@@ -50,6 +50,13 @@ def make_event_bus(db: Database) -> EventBus:
 def prepare_database(ctx: Context) -> None:
     """Migrate to head and add first-start data; safe to run on every start."""
     upgrade(ctx.db)
+    from datetime import timedelta
+
+    from core.generation.jobs import STALE_AFTER, fail_stale_jobs
     from core.seed import seed_database
 
     seed_database(ctx.db)
+    # One SQLite file has one server process; on PostgreSQL others may be running jobs right now.
+    failed = fail_stale_jobs(ctx.db, timedelta(0) if ctx.db.is_sqlite else STALE_AFTER)
+    if failed:
+        log.warning("marked %d interrupted job(s) as failed", failed)

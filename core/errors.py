@@ -57,3 +57,25 @@ class Unavailable(StudioError):
     """Something the request needs is not there right now (no model, provider down)."""
 
     code = "unavailable"
+
+
+class GenerationFailed(Unavailable):
+    """The provider (and every fallback) failed; the job row holds the same message."""
+
+    code = "generation_failed"
+
+
+class ContentBlocked(ValidationError):
+    """The provider refused the prompt or the result under its content policy."""
+
+    code = "content_blocked"
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"prompt": message})
+        self.message = message
+
+
+class Cancelled(StudioError):
+    """The job was cancelled before it finished."""
+
+    code = "cancelled"

@@ -18,10 +18,12 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 from core.config import Settings, normalise_database_url
+from core.container import Studio
 from core.context import Context
 from core.db import Database
 from core.events import EventBus
 from core.migrate import upgrade
+from core.seed import seed_database
 from storage.local import LocalStorage
 
 POSTGRES_URL = os.environ.get("STUDIO_TEST_POSTGRES_URL", "")
@@ -97,3 +99,12 @@ async def ctx(settings: Settings, db: Database, storage: LocalStorage) -> AsyncI
     await bus.start()
     yield Context(settings=settings, db=db, events=bus, storage=storage)
     await bus.stop()
+
+
+@pytest.fixture
+async def studio(ctx: Context) -> AsyncIterator[Studio]:
+    """The service container on a seeded database (the built-in renderer is the active model)."""
+    seed_database(ctx.db)
+    container = Studio.create(ctx)
+    yield container
+    await container.generation.aclose()

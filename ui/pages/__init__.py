@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.context import Context
+from core.container import Studio
 
 
-def register_pages(ctx: Context) -> None:
+def register_pages(studio: Studio) -> None:
     from ui.pages import home_page
 
-    home_page.register(ctx)
+    home_page.register(studio)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from core.context import Context
+from core.container import Studio
 
 
-def register(ctx: Context) -> None:
+def register(studio: Studio) -> None:
     @ui.page("/")
     def home() -> None:
         ui.label("Character Studio is up").classes("text-2xl").props('data-testid="app-up"')
-        ui.label(f"Database: {ctx.db.engine.dialect.name} · storage: {ctx.settings.storage}")
+        ui.label(f"Database: {studio.ctx.db.engine.dialect.name} · storage: {studio.ctx.settings.storage}")

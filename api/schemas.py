@@ -1,0 +1,227 @@
+"""Request and response models: what ``/openapi.json`` describes. Rules live in core, not here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorOut(BaseModel):
+    success: Literal[False] = False
+    error: str
+    code: str
+    fields: dict[str, str] | None = None
+
+
+class TokenRequest(BaseModel):
+    email: str
+    password: str
+    name: str = Field("", description="A name to recognise the token by")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="Shown once; send it as 'Authorization: Bearer <token>'")
+    token_id: str
+    name: str
+
+
+class MeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    email: str
+    display_name: str
+    is_admin: bool
+
+
+class CharacterFields(BaseModel):
+    """Editable fields; every one optional so PATCH can send only what changed."""
+    model_config = ConfigDict(extra="forbid")
+
+
+    name: str | None = None
+    description: str | None = None
+    gender: Literal["female", "male", "non-binary", "unspecified"] | None = None
+    content_rating: Literal["sfw", "nsfw"] | None = None
+    is_public: bool | None = None
+    role: Literal["ai", "user"] | None = None
+    traits: str | None = None
+    persona: str | None = None
+    appearance_tags: list[str] | None = None
+    clothing_tags: list[str] | None = None
+    voice_tone: Literal["warm", "playful", "confident", "teasing", "direct"] | None = None
+    mood: Literal["friendly", "flirty", "mysterious", "dominant", "submissive"] | None = None
+    first_message: str | None = None
+    system_prompt: str | None = None
+    alternate_greetings: list[str] | None = None
+    forbidden_phrases: list[str] | None = None
+    voice_examples: list[str] | None = None
+    default_presets: dict[str, str] | None = None
+
+
+class CharacterCreate(CharacterFields):
+    name: str  # type: ignore[assignment]
+
+
+class CharacterPatch(CharacterFields):
+    version: int = Field(description="The version you edited; a stale one answers 409 with the current row")
+
+
+class CharacterOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    user_id: str
+    name: str
+    description: str
+    gender: str
+    content_rating: str
+    is_public: bool
+    role: str
+    traits: str | None
+    persona: str | None
+    image_url: str | None
+    reference_image_url: str | None
+    appearance_tags: list[str]
+    clothing_tags: list[str]
+    voice_tone: str
+    mood: str
+    first_message: str | None
+    system_prompt: str | None
+    alternate_greetings: list[str]
+    forbidden_phrases: list[str]
+    voice_examples: list[str]
+    default_presets: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class PortraitOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    character_id: str
+    image_url: str
+    thumbnail_url: str | None
+    prompt: str | None
+    enhanced_prompt: str | None
+    generation_metadata: dict[str, Any]
+    is_primary: bool
+    sort_order: int
+    created_at: datetime
+
+
+class PortraitOrder(BaseModel):
+    order: list[str] = Field(description="Portrait ids in their new order")
+
+
+class SceneIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scene_name: str | None = None
+    scene_description: str | None = None
+    scene_prompt: str | None = None
+    image_url: str | None = None
+    scene_type: str | None = None
+    scene_starters: list[str] | None = None
+    system_prompt: str | None = None
+    priority: int | None = None
+
+
+class SceneOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    character_id: str
+    scene_name: str
+    scene_description: str | None
+    scene_prompt: str | None
+    image_url: str | None
+    scene_type: str
+    scene_starters: list[str]
+    system_prompt: str | None
+    priority: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TemplateOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    slug: str
+    name: str
+    icon: str
+    description: str
+    category: str
+    template_data: dict[str, Any]
+
+
+class ModelOut(BaseModel):
+    id: str
+    display_name: str
+    model_key: str
+    provider: str
+    modality: str
+    priority: int
+    supports_i2i: bool
+    capabilities: dict[str, Any]
+
+
+class JobOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    status: str
+    job_type: str
+    character_id: str | None
+    api_model_id: str | None
+    original_prompt: str | None
+    error_message: str | None
+    metadata: dict[str, Any] = Field(validation_alias="job_metadata")
+    created_at: datetime
+    started_at: datetime | None
+    completed_at: datetime | None
+
+
+class SuggestIn(BaseModel):
+    field: Literal["description", "appearance", "persona", "traits", "first_message", "all"]
+
+
+class SuggestOut(BaseModel):
+    values: dict[str, Any]
+    source: str
+
+
+class PresetsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pose: str | None = None
+    expression: str | None = None
+    outfit: str | None = None
+    camera: str | None = None
+
+
+class CharacterDataIn(BaseModel):
+    name: str
+    gender: str = "unspecified"
+    appearance_tags: list[str] = Field(default_factory=list)
+    clothing_tags: list[str] = Field(default_factory=list)
+    description: str = ""
+
+
+class PortraitFunctionIn(BaseModel):
+    """The seed's ``character-portrait`` request, field for field (plus an optional ``seed``)."""
+
+    characterId: str | None = None  # noqa: N815 - the seed's contract
+    characterData: CharacterDataIn | None = None  # noqa: N815
+    presets: PresetsIn | None = None
+    referenceImageUrl: str | None = None  # noqa: N815
+    contentRating: Literal["sfw", "nsfw"] | None = None  # noqa: N815
+    apiModelId: str | None = None  # noqa: N815
+    promptOverride: str | None = None  # noqa: N815
+    seed: int | None = None
+
+
+class PortraitFunctionOut(BaseModel):
+    success: Literal[True] = True
+    imageUrl: str  # noqa: N815
+    jobId: str  # noqa: N815
+    portraitId: str | None = None  # noqa: N815
+    generationTimeMs: int  # noqa: N815
+    storagePath: str | None = None  # noqa: N815

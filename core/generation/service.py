@@ -1,0 +1,275 @@
+"""The portrait pipeline: the seed's six phases as one service.
+
+1 auth (the caller passes the acting user) -> 2 character (owned id, or inline ``characterData``)
+-> 3 model (routing, with fallbacks) -> 4 prompt -> 5 job row and provider call -> 6 persist (gate,
+storage, signed URL, portrait row, avatar, events). Any failure marks the job failed with its message
+and leaves no portrait and no stored file behind. Concurrency is bounded per user and overall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.context import Context
+from core.errors import ContentBlocked, GenerationFailed, NotFound, StudioError
+from core.events import Event, EventType
+from core.generation import jobs
+from core.generation.inputs import PortraitRequest, ResolvedCharacter, resolve_character
+from core.generation.persist import discard_portrait, fetch_image_bytes, image_limits, store_portrait
+from core.generation.progress import ProgressReporter
+from core.generation.prompt import build_prompt
+from core.generation.provider_setup import ProviderFactory, default_factory
+from core.generation.providers.base import GeneratedImage, GenerationRequest, ImageProvider, ProviderError
+from core.generation.references import Reference, load_reference
+from core.generation.routing import RoutedModel, route_image_request
+from core.models import Job, User
+from core.portraits import add_portrait
+from storage.base import portrait_key
+from storage.images import ImageRejected
+
+log = logging.getLogger(__name__)
+POLICY_CODES = {"content_policy_violation", "moderation_blocked", "nsfw", "safety"}
+HEARTBEAT_S = 10.0
+
+
+@dataclass
+class PortraitResult:
+    image_url: str
+    job_id: str
+    portrait_id: str | None
+    generation_time_ms: int
+    storage_path: str | None
+    thumbnail_url: str | None = None
+    model: str | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class GenerationService:
+    """One per process: holds the concurrency limits, the running tasks and the provider clients."""
+
+    def __init__(self, ctx: Context, provider_factory: ProviderFactory | None = None) -> None:
+        self.ctx = ctx
+        self._factory = provider_factory or default_factory(ctx.settings)
+        self._providers: dict[str, ImageProvider] = {}
+        self._overall = asyncio.Semaphore(max(1, ctx.settings.max_jobs_total))
+        self._per_user: dict[str, asyncio.Semaphore] = {}
+        self._tasks: dict[str, asyncio.Task[Any]] = {}
+
+    async def generate_portrait(self, actor: User, request: PortraitRequest,
+                                on_job: Callable[[Job], None] | None = None) -> PortraitResult:
+        """Run the whole pipeline and return the seed's success fields; StudioError on failure."""
+        started = time.perf_counter()
+        character = await asyncio.to_thread(resolve_character, self.ctx, actor, request)
+        reference = await self._reference(actor, request)
+        candidates = await asyncio.to_thread(route_image_request, self.ctx.db, api_model_id=request.api_model_id,
+                                             i2i=reference is not None)
+        prompt = build_prompt(gender=character.gender, appearance_tags=character.appearance_tags,
+                              clothing_tags=character.clothing_tags, presets=request.presets,
+                              user_prompt=request.prompt_override, i2i=reference is not None)
+        job = await asyncio.to_thread(jobs.create_job, self.ctx.db, actor, character_id=character.id,
+                                      api_model_id=candidates[0].model.id, prompt=prompt,
+                                      metadata=_job_metadata(request, reference))
+        if on_job is not None:
+            on_job(job)
+        current = asyncio.current_task()
+        if current is not None:
+            self._tasks[job.id] = current
+        key = character.id or f"job:{job.id}"
+        try:
+            async with self._slot(actor.id):
+                return await self._run(actor, job, key, character, reference, candidates, prompt, request, started)
+        except asyncio.CancelledError:
+            await asyncio.to_thread(jobs.finish_job, self.ctx.db, job.id, "cancelled", error="Cancelled")
+            self.ctx.events.publish(Event(EventType.JOB_FAILED, key, {"job_id": job.id, "error": "Cancelled",
+                                                                      "cancelled": True}))
+            raise
+        except Exception as exc:
+            error = _as_studio_error(exc)
+            await asyncio.to_thread(jobs.finish_job, self.ctx.db, job.id, "failed", error=error.message)
+            self.ctx.events.publish(Event(EventType.JOB_FAILED, key, {"job_id": job.id, "error": error.message}))
+            if error is exc:
+                raise
+            raise error from exc
+        finally:
+            self._tasks.pop(job.id, None)
+
+    async def cancel_job(self, actor: User, job_id: str) -> Job:
+        """Cancel a queued or running job of the actor's; its provider is told where it can be."""
+        job = await asyncio.to_thread(jobs.get_job, self.ctx.db, actor, job_id)
+        task = self._tasks.get(job_id)
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # the task records its own outcome
+                await asyncio.wait_for(asyncio.shield(task), timeout=10)
+        elif job.status in jobs.ACTIVE:
+            await asyncio.to_thread(jobs.finish_job, self.ctx.db, job_id, "cancelled", error="Cancelled")
+        return await asyncio.to_thread(jobs.get_job, self.ctx.db, actor, job_id)
+
+    def running_jobs(self) -> list[str]:
+        return list(self._tasks)
+
+    async def aclose(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()
+
+    async def _run(self, actor: User, job: Job, key: str, character: ResolvedCharacter, reference: Reference | None,
+                   candidates: list[RoutedModel], prompt: str, request: PortraitRequest,
+                   started: float) -> PortraitResult:
+        estimate = await asyncio.to_thread(jobs.estimated_duration_s, self.ctx.db, candidates[0].model.id)
+        reporter = ProgressReporter(self.ctx.events, job.id, key, estimate)
+        reporter.stage("queued", 0)
+        ticker = asyncio.create_task(self._tick(reporter, job.id))
+        try:
+            provider_started = time.perf_counter()
+            routed, image = await self._call_providers(job, candidates, prompt, character, reference, request,
+                                                       reporter)
+            generation_ms = int((time.perf_counter() - provider_started) * 1000)
+        finally:
+            ticker.cancel()
+        reporter.stage("finalizing", 96)
+        persist_started = time.perf_counter()
+        limits = image_limits(self.ctx.settings)
+        data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s)
+        path_owner = character.id or "temp"
+        stored = await store_portrait(self.ctx.storage, self.ctx.settings, data,
+                                      portrait_key(actor.id, path_owner, job.id), image.url)
+        metadata = {
+            "model": routed.model.display_name, "model_key": routed.model.model_key,
+            "generation_mode": "i2i" if reference is not None else "txt2img", "generation_time_ms": generation_ms,
+            "presets": dict(request.presets), "job_id": job.id, "storage_path": stored.storage_path,
+            "seed": image.seed, "thumbnail_paths": stored.thumbnail_paths, "provider": routed.provider.name,
+            "width": stored.width, "height": stored.height,
+        }
+        portrait_id = None
+        if character.id is not None:
+            try:
+                portrait = await asyncio.to_thread(
+                    add_portrait, self.ctx, actor, character.id, image_url=stored.image_url,
+                    thumbnail_url=stored.thumbnail_url, prompt=prompt, enhanced_prompt=prompt,
+                    generation_metadata=metadata)
+            except BaseException:
+                await discard_portrait(self.ctx.storage, stored.storage_path)
+                raise
+            portrait_id = portrait.id
+        await asyncio.to_thread(jobs.finish_job, self.ctx.db, job.id, "completed", metadata={
+            **metadata, "portrait_id": portrait_id, "request_id": image.request_id,
+            "api_model_id": routed.model.id})
+        self.ctx.events.publish(Event(EventType.JOB_COMPLETED, key, {
+            "job_id": job.id, "portrait_id": portrait_id, "image_url": stored.image_url,
+            "thumbnail_url": stored.thumbnail_url}))
+        total_ms = (time.perf_counter() - started) * 1000
+        return PortraitResult(stored.image_url, job.id, portrait_id, generation_ms, stored.storage_path,
+                              stored.thumbnail_url, routed.model.display_name,
+                              {"total_ms": total_ms, "provider_ms": float(generation_ms),
+                               "persist_ms": (time.perf_counter() - persist_started) * 1000})
+
+    async def _call_providers(self, job: Job, candidates: list[RoutedModel], prompt: str,
+                              character: ResolvedCharacter, reference: Reference | None, request: PortraitRequest,
+                              reporter: ProgressReporter) -> tuple[RoutedModel, GeneratedImage]:
+        """Try the chosen model, then the fallbacks of the same kind, while failures are retryable."""
+        for index, routed in enumerate(candidates):
+            await asyncio.to_thread(jobs.mark_processing, self.ctx.db, job.id, routed.model.id)
+            reporter.stage("processing", message=f"Generating with {routed.model.display_name}")
+            gen_request = _generation_request(routed, prompt, character, reference, request)
+            try:
+                image = await asyncio.wait_for(self._provider(routed).generate(gen_request, reporter.report),
+                                               timeout=self.ctx.settings.provider_timeout_s + 5)
+                return routed, image
+            except TimeoutError as exc:
+                error = ProviderError(f"{routed.model.display_name} timed out", retryable=True, code="timeout")
+                if index == len(candidates) - 1:
+                    raise error from exc
+            except ProviderError as error:
+                if not error.retryable or index == len(candidates) - 1:
+                    raise
+            log.warning("model %s failed (%s); falling back", routed.model.model_key, error.message)
+        raise GenerationFailed("No model could generate the portrait")
+
+    def _provider(self, routed: RoutedModel) -> ImageProvider:
+        name = routed.provider.id
+        if name not in self._providers:
+            self._providers[name] = self._factory(routed.provider)
+        return self._providers[name]
+
+    async def _reference(self, actor: User, request: PortraitRequest) -> Reference | None:
+        if not request.reference_image_url:
+            return None
+        return await load_reference(self.ctx.storage, actor, request.reference_image_url)
+
+    async def _tick(self, reporter: ProgressReporter, job_id: str) -> None:
+        estimates = asyncio.create_task(reporter.run_estimates())
+        try:
+            while True:
+                await asyncio.sleep(HEARTBEAT_S)
+                await asyncio.to_thread(jobs.heartbeat, self.ctx.db, job_id)
+        finally:
+            estimates.cancel()
+
+    def _slot(self, user_id: str) -> _Slot:
+        sem = self._per_user.setdefault(user_id, asyncio.Semaphore(max(1, self.ctx.settings.max_jobs_per_user)))
+        return _Slot(sem, self._overall)
+
+
+class _Slot:
+    """Hold the user's and the overall semaphore for one job (user first, so one user cannot hog all)."""
+
+    def __init__(self, user: asyncio.Semaphore, overall: asyncio.Semaphore) -> None:
+        self.user, self.overall = user, overall
+
+    async def __aenter__(self) -> None:
+        await self.user.acquire()
+        try:
+            await self.overall.acquire()
+        except BaseException:
+            self.user.release()
+            raise
+
+    async def __aexit__(self, *_exc: object) -> None:
+        self.overall.release()
+        self.user.release()
+
+
+def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCharacter,
+                        reference: Reference | None, request: PortraitRequest) -> GenerationRequest:
+    width, height = _resolution(routed.model.capabilities.get("max_resolution"))
+    return GenerationRequest(
+        prompt=prompt, model_key=routed.model.model_key, input_defaults=dict(routed.model.input_defaults or {}),
+        capabilities=dict(routed.model.capabilities or {}), reference_image=reference.data if reference else None,
+        seed=request.seed, width=width, height=height, enable_safety_checker=character.content_rating == "sfw",
+        tags=tuple(character.appearance_tags + character.clothing_tags),
+    )
+
+
+def _resolution(value: Any) -> tuple[int, int]:
+    try:
+        width, height = (int(v) for v in str(value).lower().split("x"))
+        return min(width, 1024), min(height, 1024)
+    except ValueError:
+        return 1024, 1024
+
+
+def _job_metadata(request: PortraitRequest, reference: Reference | None) -> dict[str, Any]:
+    return {"character_id": request.character_id, "reference_image_url": request.reference_image_url,
+            "generation_mode": "i2i" if reference is not None else "txt2img", "presets": dict(request.presets)}
+
+
+def _as_studio_error(exc: BaseException) -> StudioError:
+    if isinstance(exc, StudioError):
+        return exc
+    if isinstance(exc, ProviderError):
+        if exc.code in POLICY_CODES:
+            return ContentBlocked(f"The provider refused this prompt: {exc.message}")
+        return GenerationFailed(exc.message)
+    if isinstance(exc, ImageRejected):
+        return GenerationFailed(f"The provider returned an unusable image: {exc.message}")
+    if isinstance(exc, NotFound):
+        return exc
+    log.exception("portrait generation failed unexpectedly", exc_info=exc)
+    return GenerationFailed("Portrait generation failed; see the server log")
