@@ -1,0 +1,274 @@
+"""Per-tab reactive state of one character, and the auto-saver that persists it.
+
+``CharacterState`` holds every editable field as a NiceGUI ``BindableProperty``: inputs bind to it,
+and every assignment that really changes a field marks the state dirty and restarts the auto-save
+wait. ``AutoSaver`` saves an existing character ``delay`` seconds after the last edit, sends only the
+fields that changed since the last save (with the version they were edited against), keeps edits made
+during a save for the next one, and turns a stale version into a ``conflict`` the person resolves
+("reload theirs" or "overwrite") instead of losing either side. Changes saved by another tab arrive
+through :meth:`CharacterState.merge_remote` and are applied to every field this tab has not touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from nicegui import background_tasks
+from nicegui.binding import BindableProperty
+
+from core.character_rules import EDITABLE_FIELDS
+from core.errors import Conflict, StudioError
+
+log = logging.getLogger(__name__)
+
+SaveStatus = str  # 'saved' | 'saving' | 'unsaved' | 'error' | 'conflict'
+STATUS_LABELS = {"saved": "Saved", "saving": "Saving…", "unsaved": "Unsaved", "error": "Error",
+                 "conflict": "Conflict"}
+DEFAULTS: dict[str, Any] = {
+    "name": "", "description": "", "gender": "female", "content_rating": "nsfw", "is_public": False, "role": "ai",
+    "traits": "", "persona": "", "appearance_tags": [], "clothing_tags": [], "voice_tone": "warm",
+    "mood": "friendly", "first_message": "", "system_prompt": "", "alternate_greetings": [],
+    "forbidden_phrases": [], "voice_examples": [], "default_presets": {},
+}
+
+
+def _on_field_change(state: CharacterState, value: Any) -> None:
+    state._field_changed()
+
+
+class CharacterState:
+    """One character's editable fields plus save bookkeeping; one instance per open tab."""
+
+    save_status = BindableProperty()
+    dirty = BindableProperty()
+    version = BindableProperty()
+    character_id = BindableProperty()
+    image_url = BindableProperty()
+    reference_image_url = BindableProperty()
+    is_generating = BindableProperty()
+    progress = BindableProperty()
+    error_message = BindableProperty()
+
+    def __init__(self, values: dict[str, Any] | None = None, *, character_id: str | None = None,
+                 version: int = 0) -> None:
+        self._loading = True
+        for field in EDITABLE_FIELDS:
+            setattr(self, field, _copy(DEFAULTS[field]))
+        self.save_status = "saved" if character_id else "unsaved"
+        self.dirty = False
+        self.version = version
+        self.character_id = character_id
+        self.image_url = None
+        self.reference_image_url = None
+        self.is_generating = False
+        self.progress = 0.0
+        self.error_message = ""
+        self.edits = 0  # counts edits, so a save knows whether more came in while it ran
+        self.saved_values: dict[str, Any] = {}
+        self.conflict_current: dict[str, Any] | None = None
+        self.on_edit: Callable[[], None] | None = None
+        self.load(values or {}, version=version, character_id=character_id)
+
+    @property
+    def is_new(self) -> bool:
+        return self.character_id is None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS.get(self.save_status, self.save_status)
+
+    def values(self) -> dict[str, Any]:
+        return {field: _copy(getattr(self, field)) for field in EDITABLE_FIELDS}
+
+    def changed_fields(self) -> dict[str, Any]:
+        """Fields that differ from what was last saved (or loaded)."""
+        return {f: v for f, v in self.values().items() if v != self.saved_values.get(f)}
+
+    def load(self, values: dict[str, Any], *, version: int, character_id: str | None,
+             image_url: str | None = None, reference_image_url: str | None = None) -> None:
+        """Replace every field with stored values; this is not an edit."""
+        self._loading = True
+        try:
+            for field in EDITABLE_FIELDS:
+                if field in values:
+                    setattr(self, field, _copy(_none_to_default(field, values[field])))
+            self.saved_values = self.values()
+            self.version = version
+            self.character_id = character_id
+            if image_url is not None or character_id is None:
+                self.image_url = image_url
+            if reference_image_url is not None or character_id is None:
+                self.reference_image_url = reference_image_url
+            self.dirty = False
+            self.conflict_current = None
+            if character_id:
+                self.save_status = "saved"
+        finally:
+            self._loading = False
+
+    def mark_saved(self, sent: dict[str, Any], version: int) -> None:
+        """A save of ``sent`` succeeded at ``version``; later edits stay dirty."""
+        self.saved_values.update(_copy(sent))
+        self.version = version
+        self.dirty = bool(self.changed_fields())
+
+    def merge_remote(self, stored: dict[str, Any], version: int) -> list[str]:
+        """Apply another tab's saved values to every field this tab has not edited.
+
+        Returns the fields both sides changed. With none, this tab adopts the new version; with some,
+        it keeps its own text and its old version, so its next save reports the conflict.
+        """
+        if version <= self.version:
+            return []
+        clashes: list[str] = []
+        self._loading = True
+        try:
+            for field in EDITABLE_FIELDS:
+                theirs, base, mine = stored.get(field), self.saved_values.get(field), getattr(self, field)
+                theirs = _none_to_default(field, theirs)
+                if theirs == base:
+                    continue
+                if mine == base:
+                    setattr(self, field, _copy(theirs))
+                    self.saved_values[field] = _copy(theirs)
+                elif mine != theirs:
+                    clashes.append(field)
+                else:
+                    self.saved_values[field] = _copy(theirs)
+            if not clashes:
+                self.version = version
+            self.dirty = bool(self.changed_fields())
+        finally:
+            self._loading = False
+        return clashes
+
+    def _field_changed(self) -> None:
+        if getattr(self, "_loading", True):
+            return
+        self.edits += 1
+        self.dirty = bool(self.changed_fields())
+        if self.save_status != "conflict":
+            self.save_status = "unsaved" if self.dirty else "saved"
+        if self.on_edit is not None:
+            self.on_edit()
+
+
+for _field in EDITABLE_FIELDS:
+    setattr(CharacterState, _field, BindableProperty(on_change=_on_field_change))
+    CharacterState.__dict__[_field].__set_name__(CharacterState, _field)
+
+
+SaveFn = Callable[[dict[str, Any], int], Awaitable[tuple[dict[str, Any], int]]]
+
+
+class AutoSaver:
+    """Debounced saving of a CharacterState: ``delay`` seconds after the last edit, one save at a time."""
+
+    def __init__(self, state: CharacterState, save: SaveFn, delay: float = 2.0) -> None:
+        self.state = state
+        self._save = save
+        self.delay = delay
+        self._timer: asyncio.Task[None] | None = None
+        self._running: asyncio.Task[None] | None = None
+        self.saves = 0
+        state.on_edit = self.schedule
+
+    def schedule(self) -> None:
+        """(Re)start the wait; only existing characters auto-save (a new one is saved explicitly)."""
+        if self.state.is_new or self.state.save_status == "conflict":
+            return
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        if self.state.dirty:
+            self._timer = background_tasks.create(self._wait_then_save(), name="autosave-wait")
+
+    async def flush(self) -> None:
+        """Save now if anything is pending (tab closing, navigation); wait for a running save."""
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        if self._running is not None and not self._running.done():
+            await asyncio.shield(self._running)
+        if self.state.dirty and not self.state.is_new and self.state.save_status != "conflict":
+            await self.save_now()
+
+    async def save_now(self) -> None:
+        if self._running is not None and not self._running.done():
+            await asyncio.shield(self._running)
+            if not self.state.dirty:
+                return
+        self._running = asyncio.ensure_future(self._save_once())
+        await asyncio.shield(self._running)
+
+    async def overwrite(self) -> None:
+        """Resolve a conflict by saving this tab's values over the current version."""
+        current = self.state.conflict_current or {}
+        self.state.version = int(current.get("version", self.state.version))
+        self.state.saved_values = {f: _copy(current.get(f)) for f in EDITABLE_FIELDS if f in current}
+        self.state.conflict_current = None
+        self.state.save_status = "unsaved"
+        self.state.dirty = bool(self.state.changed_fields())
+        await self.save_now()
+
+    def reload_theirs(self) -> None:
+        """Resolve a conflict by taking the stored row and dropping this tab's edits."""
+        current = self.state.conflict_current or {}
+        self.state.load(current, version=int(current.get("version", self.state.version)),
+                        character_id=self.state.character_id, image_url=current.get("image_url"))
+
+    async def _wait_then_save(self) -> None:
+        await asyncio.sleep(self.delay)
+        await self.save_now()
+
+    async def _save_once(self) -> None:
+        state = self.state
+        changes = state.changed_fields()
+        if not changes:
+            state.dirty = False
+            state.save_status = "saved"
+            return
+        edits_before = state.edits
+        state.save_status = "saving"
+        try:
+            _stored, version = await self._save(changes, state.version)
+        except Conflict as exc:
+            state.conflict_current = _row_values(exc.current)
+            state.save_status = "conflict"
+            return
+        except StudioError as exc:
+            state.error_message = exc.message
+            state.save_status = "error"
+            return
+        except Exception:  # noqa: BLE001 - shown to the person, logged for the admin
+            log.exception("auto-save failed")
+            state.error_message = "Saving failed; your edits are kept in this tab"
+            state.save_status = "error"
+            return
+        self.saves += 1
+        state.error_message = ""
+        state.mark_saved(changes, version)
+        state.save_status = "unsaved" if state.dirty else "saved"
+        if state.dirty and state.edits != edits_before:
+            self.schedule()
+
+
+def _row_values(row: Any) -> dict[str, Any]:
+    if isinstance(row, dict):
+        return row
+    data = {f: getattr(row, f) for f in EDITABLE_FIELDS}
+    data.update(version=row.version, image_url=getattr(row, "image_url", None))
+    return data
+
+
+def _none_to_default(field: str, value: Any) -> Any:
+    return _copy(DEFAULTS[field]) if value is None else value
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
