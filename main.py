@@ -12,7 +12,7 @@ from nicegui import app, ui
 
 from api.routes import register_api
 from core.bootstrap import build_context, prepare_database
-from core.config import get_settings
+from core.config import Settings
 from core.container import Studio
 from ui.pages import register_pages
 
@@ -21,6 +21,7 @@ COMMANDS = ("serve", "migrate", "create-user", "create-token")
 
 def create_app(studio: Studio) -> None:
     """Register every page and route on NiceGUI's app; called once, before ``ui.run``."""
+    app.state.studio = studio  # for tests and admin hooks; pages get it passed explicitly
     register_api(app, studio)
     register_pages(studio)
     app.on_startup(studio.start)
@@ -28,7 +29,7 @@ def create_app(studio: Studio) -> None:
 
 
 def serve() -> None:
-    settings = get_settings()
+    settings = Settings()  # read fresh: the test harness runs this file once per test
     ctx = build_context(settings)
     prepare_database(ctx)
     create_app(Studio.create(ctx))
