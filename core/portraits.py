@@ -23,17 +23,18 @@ from storage.base import USER_LIBRARY, StorageError
 log = logging.getLogger(__name__)
 
 PAGE_MAX = 200
+GALLERY_ORDER = (col(CharacterPortrait.sort_order).desc(), col(CharacterPortrait.created_at).desc(),
+                 col(CharacterPortrait.id).desc())
 
 
 def list_portraits(ctx: Context, actor: User, character_id: str, *, limit: int = 48,
                    offset: int = 0) -> list[CharacterPortrait]:
-    """One page of portraits in gallery order: sort_order, then newest first."""
+    """One page of portraits in gallery order: highest sort_order first (new ones get the highest)."""
     limit = max(1, min(limit, PAGE_MAX))
     with ctx.db.read() as session:
         readable_character(session, actor, character_id)
         stmt = (select(CharacterPortrait).where(CharacterPortrait.character_id == character_id)
-                .order_by(col(CharacterPortrait.sort_order), col(CharacterPortrait.created_at).desc(),
-                          col(CharacterPortrait.id))
+                .order_by(*GALLERY_ORDER)
                 .offset(max(0, offset)).limit(limit))
         return list(session.exec(stmt))
 
@@ -100,7 +101,7 @@ def set_primary(ctx: Context, actor: User, portrait_id: str) -> CharacterPortrai
 
 
 def delete_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPortrait | None:
-    """Delete a portrait and its files; if it was primary the next one in gallery order takes over.
+    """Delete a portrait and its files; if it was primary the first one in gallery order takes over.
 
     Returns the new primary portrait, if one was promoted.
     """
@@ -113,7 +114,7 @@ def delete_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPor
         if was_primary:
             promoted = session.exec(
                 select(CharacterPortrait).where(CharacterPortrait.character_id == character.id)
-                .order_by(col(CharacterPortrait.sort_order), col(CharacterPortrait.created_at).desc())
+                .order_by(*GALLERY_ORDER)
             ).first()
             if promoted is not None:
                 promoted.is_primary = True
@@ -132,7 +133,10 @@ def delete_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPor
 
 
 def reorder_portraits(ctx: Context, actor: User, character_id: str, order: list[str]) -> None:
-    """Give the listed portraits sort_order 0..n-1 in the given order; ids must all be this character's."""
+    """Put the listed portraits in this display order (first = highest sort_order); ids must be this character's.
+
+    Portraits left out of the list keep their sort_order below the listed ones.
+    """
     if len(set(order)) != len(order):
         raise ValidationError({"order": "Each portrait may appear only once"})
     with ctx.db.write() as session:
@@ -143,9 +147,10 @@ def reorder_portraits(ctx: Context, actor: User, character_id: str, order: list[
         if missing:
             raise ValidationError({"order": f"{len(missing)} portrait id(s) do not belong to this character"})
         now = utcnow()
+        top = _count(session, character_id) + len(order)
         for index, pid in enumerate(order):
             session.exec(update(CharacterPortrait).where(col(CharacterPortrait.id) == pid)  # type: ignore[call-overload]
-                         .values(sort_order=index, updated_at=now))
+                         .values(sort_order=top - index, updated_at=now))
     ctx.events.publish(Event(EventType.PORTRAIT_UPDATED, character_id, {"order": order}))
 
 

@@ -151,6 +151,8 @@ async def test_portrait_routes_primary_order_delete(studio: Studio) -> None:
         assert (await client.post(f"{base}/{ids[1]}/primary", headers=owner.headers)).json()["is_primary"]
         assert (await client.put(f"{base}/order", headers=owner.headers, json={"order": ids[::-1]})).status_code == 204
         assert [p["id"] for p in (await client.get(base, headers=owner.headers)).json()] == ids[::-1]
+        assert (await client.put(f"{base}/order", headers=owner.headers, json={"order": ids})).status_code == 204
+        assert [p["id"] for p in (await client.get(base, headers=owner.headers)).json()] == ids
         assert (await client.delete(f"{base}/{ids[1]}", headers=owner.headers)).status_code == 204
         remaining = (await client.get(base, headers=owner.headers)).json()
         assert [p["id"] for p in remaining] == [ids[0]] and remaining[0]["is_primary"]

@@ -54,7 +54,7 @@ async def test_list_is_paged_in_sort_order(ctx: Context) -> None:
     added = _add(ctx, user, character.id, 5)
     page1 = portraits.list_portraits(ctx, user, character.id, limit=2)
     page2 = portraits.list_portraits(ctx, user, character.id, limit=2, offset=2)
-    assert [p.id for p in page1 + page2] == [p.id for p in added[:4]]
+    assert [p.id for p in page1 + page2] == [p.id for p in added[::-1][:4]]  # newest first
     assert portraits.count_portraits(ctx, user, character.id) == 5
 
 
@@ -98,11 +98,11 @@ async def test_deleting_the_primary_promotes_the_next_and_the_avatar_follows(ctx
     character = make_character(ctx, user)
     first, second, third = _add(ctx, user, character.id, 3)
     promoted = portraits.delete_portrait(ctx, user, first.id)
-    assert promoted is not None and promoted.id == second.id
-    assert _primaries(ctx, character.id) == [second.id]
-    assert get_character(ctx, user, character.id).image_url == second.image_url
-    assert portraits.delete_portrait(ctx, user, third.id) is None
-    portraits.delete_portrait(ctx, user, second.id)
+    assert promoted is not None and promoted.id == third.id  # the first in gallery order: the newest
+    assert _primaries(ctx, character.id) == [third.id]
+    assert get_character(ctx, user, character.id).image_url == third.image_url
+    assert portraits.delete_portrait(ctx, user, second.id) is None
+    portraits.delete_portrait(ctx, user, third.id)
     assert get_character(ctx, user, character.id).image_url is None
 
 
@@ -124,13 +124,13 @@ async def test_reorder_sets_sort_order_and_refuses_foreign_ids(ctx: Context) -> 
     character, other = make_character(ctx, user), make_character(ctx, user, name="Other")
     a, b, c = _add(ctx, user, character.id, 3)
     foreign = _add(ctx, user, other.id, 1)[0]
-    portraits.reorder_portraits(ctx, user, character.id, [c.id, a.id, b.id])
-    assert [p.id for p in portraits.list_portraits(ctx, user, character.id)] == [c.id, a.id, b.id]
+    portraits.reorder_portraits(ctx, user, character.id, [a.id, c.id, b.id])
+    assert [p.id for p in portraits.list_portraits(ctx, user, character.id)] == [a.id, c.id, b.id]
     with pytest.raises(ValidationError, match="do not belong"):
         portraits.reorder_portraits(ctx, user, character.id, [foreign.id, a.id])
     with pytest.raises(ValidationError, match="only once"):
         portraits.reorder_portraits(ctx, user, character.id, [a.id, a.id])
-    assert [p.id for p in portraits.list_portraits(ctx, user, character.id)] == [c.id, a.id, b.id]
+    assert [p.id for p in portraits.list_portraits(ctx, user, character.id)] == [a.id, c.id, b.id]
 
 
 async def test_add_portrait_requires_an_image_url(ctx: Context) -> None:

@@ -272,3 +272,20 @@ def _copy(value: Any) -> Any:
     if isinstance(value, dict):
         return dict(value)
     return value
+
+
+class StudioOptions:
+    """Per-tab generation choices shared by the sidebar, the prompt bar and the pose chips."""
+
+    model_id = BindableProperty()  # api_models.id, or None for automatic routing
+    pose = BindableProperty()  # a pose preset's prompt fragment, or None
+    prompt = BindableProperty()  # the prompt bar's text (at most 200 characters)
+    i2i_count = BindableProperty()  # active I2I-capable models, for the Image Match Mode badge
+    sidebar_width = BindableProperty()
+
+    def __init__(self) -> None:
+        self.model_id = None
+        self.pose = None
+        self.prompt = ""
+        self.i2i_count = 0
+        self.sidebar_width = 340
