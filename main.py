@@ -45,7 +45,7 @@ def serve() -> None:
     )
 
 
-if __name__ in {"__main__", "__mp_main__"}:
+if __name__ == "__main__":  # not "__mp_main__": worker processes must never start a server
     command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMANDS else "serve"
     if command == "serve":
         serve()
