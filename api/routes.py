@@ -7,7 +7,9 @@ from fastapi import FastAPI
 from api import account_routes, catalog_routes, character_routes, portrait_function
 from api.errors import install_error_handlers
 from api.schemas import CharacterOut
+from api.storage_routes import register_storage_routes
 from core.container import Studio
+from storage.local import LocalStorage
 
 
 def register_api(app: FastAPI, studio: Studio) -> None:
@@ -20,3 +22,6 @@ def register_api(app: FastAPI, studio: Studio) -> None:
         with studio.ctx.db.read() as session:
             session.connection().exec_driver_sql("SELECT 1")
         return {"status": "ok"}
+
+    if isinstance(studio.ctx.storage, LocalStorage):
+        register_storage_routes(app, studio.ctx.storage)

@@ -160,7 +160,10 @@ class Storage(Protocol):
     def exists(self, bucket: str, key: str) -> bool: ...
 
     def list(self, bucket: str, prefix: str) -> list[StoredObject]:
-        """Objects under a prefix (whole segments, see :func:`normalise_prefix`), sorted by key."""
+        """Objects under a prefix (whole segments, see :func:`normalise_prefix`), sorted by key.
+
+        S3 listings carry no content type: there it is guessed from the key's extension.
+        """
 
     def signed_url(self, bucket: str, key: str, expires_in: int | None = None) -> str:
         """A URL that serves the object without a session until it expires (capped at max_expiry_s)."""
@@ -177,3 +180,30 @@ def effective_expiry(storage: Storage, expires_in: int | None) -> int:
     if requested <= 0:
         raise ValueError("A signed URL needs a positive expiry")
     return min(requested, storage.max_expiry_s)
+
+
+def put_with_thumbnails(storage: Storage, bucket: str, key: str, data: bytes, content_type: str,
+                        thumbnails: dict[int, bytes]) -> StoredObject:
+    """Store an image and its WebP thumbnails beside it; on failure, remove whatever was written.
+
+    Thumbnails go first, so whoever sees the image also finds its thumbnails.
+    """
+    written: list[str] = []
+    try:
+        for size, thumb in sorted(thumbnails.items()):
+            thumb_key = thumbnail_key(key, size)
+            storage.put(bucket, thumb_key, thumb, "image/webp")
+            written.append(thumb_key)
+        return storage.put(bucket, key, data, content_type)
+    except BaseException:
+        for done in written:
+            storage.delete(bucket, done)
+        raise
+
+
+def delete_with_thumbnails(storage: Storage, bucket: str, key: str,
+                           sizes: Iterable[int] = THUMBNAIL_SIZES) -> None:
+    """Remove an image and its thumbnails (missing ones are fine)."""
+    storage.delete(bucket, key)
+    for size in sizes:
+        storage.delete(bucket, thumbnail_key(key, size))

@@ -1,8 +1,15 @@
-"""Filesystem backend: objects under ``{root}/{bucket}/{key}``, URLs signed with an HMAC.
+"""Filesystem backend (the default): objects under ``{root}/{bucket}/{key}``, URLs signed with an HMAC.
 
-Writes go to a temporary file in the same directory and are renamed into place, so a crash never
-leaves half an image behind. Signed URLs point at the app's own ``/storage/...`` route, which checks
-the signature (see :func:`verify_signature`) before serving the bytes.
+Layout under ``root``:
+
+* ``{bucket}/{key}`` - the bytes, exactly as stored, so the tree is easy to back up and inspect;
+* ``.meta/{bucket}/{key}.json`` - content type, size and ETag, kept apart so no key can collide
+  with metadata;
+* ``.tmp/`` - writes land here first and are renamed into place (same filesystem, so the rename is
+  atomic): a crash never leaves half an image where a reader could find it.
+
+Signed URLs point at the app's own ``/storage/...`` route (``api/storage_routes.py``), which checks
+the HMAC over bucket, key and expiry with :meth:`LocalStorage.verify` before serving anything.
 """
 
 from __future__ import annotations
@@ -14,107 +21,183 @@ import mimetypes
 import os
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from storage.base import ObjectNotFound, StoredObject, check_key
+from storage.base import (
+    DEFAULT_EXPIRY_S,
+    ObjectNotFound,
+    StorageError,
+    StoredObject,
+    check_key,
+    effective_expiry,
+    normalise_prefix,
+)
 
-DEFAULT_EXPIRY_S = 31_536_000
-_META_SUFFIX = ".meta.json"
+#: Local URLs can live as long as anyone wants; ten years keeps the number sane.
+LOCAL_MAX_EXPIRY_S = 10 * DEFAULT_EXPIRY_S
+_META_DIR = ".meta"
+_TMP_DIR = ".tmp"
+_SIGNING_CONTEXT = b"character-studio/storage-url/v1"
 
 
 class LocalStorage:
-    """Stores objects as files; the content type sits beside each file in a small JSON."""
+    """Stores objects as files and signs URLs for the app's own storage route."""
+
+    max_expiry_s = LOCAL_MAX_EXPIRY_S
 
     def __init__(self, root: Path, secret: str, url_prefix: str = "/storage",
-                 default_expiry_s: int = DEFAULT_EXPIRY_S) -> None:
+                 default_expiry_s: int = DEFAULT_EXPIRY_S, *,
+                 clock: Callable[[], float] = time.time) -> None:
+        if not secret:
+            raise ValueError("LocalStorage needs a non-empty secret to sign URLs")
         self.root = Path(root)
-        self._secret = secret.encode()
-        self.url_prefix = url_prefix.rstrip("/")
+        # A key derived for this one purpose, so a leaked URL signature says nothing about the
+        # app secret that also signs sessions.
+        self._key = hmac.new(secret.encode(), _SIGNING_CONTEXT, hashlib.sha256).digest()
+        self.url_prefix = "/" + url_prefix.strip("/")
         self.default_expiry_s = default_expiry_s
+        self._clock = clock
+
+    # -- objects -------------------------------------------------------------------------------
 
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> StoredObject:
         path = self._path(bucket, key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path.with_name(path.name + _META_SUFFIX),
-                      json.dumps({"content_type": content_type}).encode())
-        _atomic_write(path, data)
-        return StoredObject(bucket, key, len(data), content_type)
+        stored = StoredObject(bucket, key, len(data), content_type, hashlib.sha256(data).hexdigest()[:32])
+        meta = json.dumps({"content_type": content_type, "size": stored.size, "etag": stored.etag})
+        # Metadata first: a crash in between leaves the old bytes with the new type, never bytes
+        # without any metadata. A concurrent delete may prune the fresh directories: retry then.
+        for attempt in range(3):
+            try:
+                self._atomic_write(self._meta_path(bucket, key), meta.encode())
+                self._atomic_write(path, data)
+                return stored
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+            except OSError as exc:  # e.g. the key is a directory because "key/..." exists
+                raise StorageError(f"Could not store {bucket}/{key}: {exc.strerror}") from exc
+        raise AssertionError("unreachable")
 
     def get(self, bucket: str, key: str) -> bytes:
-        path = self._path(bucket, key)
         try:
-            return path.read_bytes()
-        except FileNotFoundError as exc:
+            return self._path(bucket, key).read_bytes()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
             raise ObjectNotFound(f"{bucket}/{key}") from exc
 
+    def read(self, bucket: str, key: str) -> tuple[bytes, StoredObject]:
+        """Bytes and metadata together, for the serving route."""
+        data = self.get(bucket, key)
+        return data, self._describe(bucket, key, len(data))
+
+    def stat(self, bucket: str, key: str) -> StoredObject:
+        path = self._path(bucket, key)
+        if not path.is_file():
+            raise ObjectNotFound(f"{bucket}/{key}")
+        return self._describe(bucket, key, path.stat().st_size)
+
     def content_type(self, bucket: str, key: str) -> str:
-        meta = self._path(bucket, key)
-        meta = meta.with_name(meta.name + _META_SUFFIX)
-        try:
-            return str(json.loads(meta.read_text())["content_type"])
-        except (FileNotFoundError, ValueError, KeyError):
-            return mimetypes.guess_type(key)[0] or "application/octet-stream"
+        return self.stat(bucket, key).content_type
 
     def delete(self, bucket: str, key: str) -> None:
         path = self._path(bucket, key)
-        for target in (path, path.with_name(path.name + _META_SUFFIX)):
-            target.unlink(missing_ok=True)
+        meta = self._meta_path(bucket, key)
+        for target, stop in ((path, self.root / bucket), (meta, self.root / _META_DIR / bucket)):
+            try:
+                target.unlink()
+            except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+                continue
+            _prune(target.parent, stop)
 
     def exists(self, bucket: str, key: str) -> bool:
         return self._path(bucket, key).is_file()
 
     def list(self, bucket: str, prefix: str) -> list[StoredObject]:
+        prefix = normalise_prefix(bucket, prefix)
         base = self.root / bucket
         start = base / prefix if prefix else base
-        if not start.exists():
+        if not start.is_dir():
             return []
         found: list[StoredObject] = []
-        for path in sorted(p for p in start.rglob("*") if p.is_file()):
-            if path.name.endswith(_META_SUFFIX) or path.name.startswith(".tmp-"):
-                continue
-            key = path.relative_to(base).as_posix()
-            found.append(StoredObject(bucket, key, path.stat().st_size, self.content_type(bucket, key)))
-        return found
+        for dirpath, _dirs, files in os.walk(start):
+            for name in files:
+                path = Path(dirpath) / name
+                key = path.relative_to(base).as_posix()
+                found.append(self._describe(bucket, key, path.stat().st_size))
+        return sorted(found, key=lambda obj: obj.key)
+
+    # -- signed URLs ---------------------------------------------------------------------------
 
     def signed_url(self, bucket: str, key: str, expires_in: int | None = None) -> str:
         check_key(bucket, key)
-        expires = int(time.time()) + (expires_in or self.default_expiry_s)
-        sig = sign(self._secret, bucket, key, expires)
-        return f"{self.url_prefix}/{bucket}/{quote(key)}?expires={expires}&sig={sig}"
+        expires = int(self._clock()) + effective_expiry(self, expires_in)
+        sig = sign(self._key, bucket, key, expires)
+        return f"{self.url_prefix}/{bucket}/{quote(key, safe='/')}?expires={expires}&sig={sig}"
 
     def sign_many(self, bucket: str, keys: Iterable[str], expires_in: int | None = None) -> dict[str, str]:
         return {key: self.signed_url(bucket, key, expires_in) for key in keys}
 
     def verify(self, bucket: str, key: str, expires: int, sig: str) -> bool:
-        return verify_signature(self._secret, bucket, key, expires, sig)
+        """True only for an unexpired signature over exactly this bucket, key and expiry."""
+        return verify_signature(self._key, bucket, key, expires, sig, now=self._clock())
+
+    # -- internals -----------------------------------------------------------------------------
 
     def _path(self, bucket: str, key: str) -> Path:
         check_key(bucket, key)
         return self.root / bucket / key
 
+    def _meta_path(self, bucket: str, key: str) -> Path:
+        return self.root / _META_DIR / bucket / f"{key}.json"
 
-def sign(secret: bytes, bucket: str, key: str, expires: int) -> str:
-    message = f"{bucket}\n{key}\n{expires}".encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    def _describe(self, bucket: str, key: str, size: int) -> StoredObject:
+        try:
+            meta = json.loads(self._meta_path(bucket, key).read_text())
+            return StoredObject(bucket, key, size, str(meta["content_type"]), str(meta.get("etag", "")))
+        except (OSError, ValueError, KeyError, TypeError):
+            guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            return StoredObject(bucket, key, size, guessed, "")
+
+    def _atomic_write(self, path: Path, data: bytes) -> None:
+        tmp_dir = self.root / _TMP_DIR
+        tmp_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix="put-", dir=tmp_dir)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
-def verify_signature(secret: bytes, bucket: str, key: str, expires: int, sig: str) -> bool:
+def sign(key: bytes, bucket: str, object_key: str, expires: int) -> str:
+    """Hex HMAC-SHA256 over bucket, key and expiry (newline-separated: keys hold no control chars)."""
+    message = f"{bucket}\n{object_key}\n{int(expires)}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def verify_signature(key: bytes, bucket: str, object_key: str, expires: int, sig: str,
+                     *, now: float | None = None) -> bool:
     """True only for an unexpired URL whose HMAC covers exactly this bucket, key and expiry."""
-    if expires < time.time():
+    if expires <= (time.time() if now is None else now):
         return False
-    return hmac.compare_digest(sign(secret, bucket, key, expires), sig)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        check_key(bucket, object_key)
+    except StorageError:
+        return False
+    return hmac.compare_digest(sign(key, bucket, object_key, expires), sig)
+
+
+def _prune(directory: Path, stop: Path) -> None:
+    """Remove directories a delete left empty, up to (not including) ``stop``, the bucket's own."""
+    while directory != stop and stop in directory.parents:
+        try:
+            directory.rmdir()
+        except OSError:  # not empty (or already gone): nothing more to prune
+            return
+        directory = directory.parent
