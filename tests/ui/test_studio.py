@@ -1,0 +1,72 @@
+"""The CharacterStudio page in the User harness: open, edit, auto-save, generate, gallery actions."""
+
+from __future__ import annotations
+
+from nicegui.testing import User
+
+from core import auth, characters
+from tests.factories import DESCRIPTION
+from tests.ui.conftest import running_studio
+
+
+async def test_new_studio_page_shows_the_form_and_gallery(user: User) -> None:
+    await user.open("/studio")
+    await user.should_see("Portraits")
+    await user.should_see("No portraits yet")
+
+
+async def test_another_users_character_is_not_found(user: User) -> None:
+    ctx = running_studio().ctx
+    other = auth.create_user(ctx.db, "other@example.com", "long enough pw")
+    theirs = characters.create_character(ctx, other, {"name": "Theirs", "description": DESCRIPTION})
+    await user.open(f"/studio/{theirs.id}")
+    await user.should_see("Character not found")
+
+
+def _own_character(**fields):  # type: ignore[no-untyped-def]
+    ctx = running_studio().ctx
+    owner = auth.local_user(ctx.db)
+    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION, **fields})
+
+
+async def test_editing_saves_by_itself_after_the_debounce(user: User) -> None:
+    ctx, owner, character = _own_character()
+    await user.open(f"/studio/{character.id}")
+    await user.should_see("Saved")
+    user.find(marker="character-name").type(" Vale")
+    await user.should_see("Unsaved")
+    await user.should_see("Saved", retries=40)
+    assert characters.get_character(ctx, owner, character.id).name == "Mira Vale"
+
+
+async def test_generate_adds_a_primary_tile_and_sets_the_avatar(user: User) -> None:
+    ctx, owner, character = _own_character()
+    await user.open(f"/studio/{character.id}")
+    user.find(marker="generate-button").click()
+    await user.should_see(marker="portrait-tile", retries=100)
+    await user.should_see(marker="primary-badge")
+    assert characters.get_character(ctx, owner, character.id).image_url
+
+
+async def test_set_primary_moves_the_star_and_delete_promotes(user: User) -> None:
+    from core import portraits
+
+    ctx, owner, character = _own_character()
+    first = portraits.add_portrait(ctx, owner, character.id, image_url="/a.png")
+    second = portraits.add_portrait(ctx, owner, character.id, image_url="/b.png")
+    await user.open(f"/studio/{character.id}")
+    assert len(user.find(marker="portrait-tile").elements) == 2
+    await user.should_see(marker="primary-badge")
+    portraits.set_primary(ctx, owner, second.id)  # from elsewhere (another tab, the API): arrives live
+    await user.should_see(marker="primary-badge", retries=20)
+    badge = next(iter(user.find(marker="primary-badge").elements))
+    assert badge.parent_slot.parent.props["data-portrait-id"] == second.id
+    portraits.delete_portrait(ctx, owner, second.id)
+    await user.should_not_see(content="b.png", retries=5)
+    for _ in range(50):
+        tiles = user.find(marker="portrait-tile").elements
+        if len(tiles) == 1:
+            break
+        await __import__("asyncio").sleep(0.05)
+    badge = next(iter(user.find(marker="primary-badge").elements))
+    assert badge.parent_slot.parent.props["data-portrait-id"] == first.id

@@ -1,0 +1,101 @@
+"""The lightbox: one portrait full size, previous / next (arrow keys too), and its actions.
+
+One dialog per page, filled on demand, so a gallery of thousands costs nothing until it is opened.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ui.actions import StudioActions
+from ui.components.portrait_tile import confirm_delete
+from ui.gallery_state import GalleryState, PortraitView
+
+
+class PortraitLightbox:
+    def __init__(self, gallery: GalleryState, actions: StudioActions) -> None:
+        self.gallery = gallery
+        self.actions = actions
+        self.current: PortraitView | None = None
+        with ui.dialog().props("maximized") as self.dialog, \
+                ui.card().classes("w-full h-full bg-black text-white p-0 column no-wrap") \
+                .props('data-testid="lightbox"').mark("lightbox"):
+            with ui.row().classes("w-full items-center justify-between p-2 no-wrap"):
+                self.caption = ui.label().classes("text-sm opacity-80 ellipsis")
+                ui.button(icon="close", on_click=self.dialog.close).props("flat round color=white") \
+                    .mark("lightbox-close")
+            with ui.row().classes("w-full col items-center justify-center no-wrap relative"):
+                ui.button(icon="chevron_left", on_click=lambda: self.step(-1)) \
+                    .props('flat round color=white data-testid="lightbox-prev"').mark("lightbox-prev")
+                self.image = ui.image().classes("max-h-[75vh] max-w-[85vw]").props("fit=contain")
+                ui.button(icon="chevron_right", on_click=lambda: self.step(1)) \
+                    .props('flat round color=white data-testid="lightbox-next"').mark("lightbox-next")
+            with ui.row().classes("w-full justify-center gap-2 p-3 flex-wrap"):
+                self.prompt = ui.input(placeholder="Regenerate with a prompt…").props("dark dense outlined") \
+                    .classes("min-w-[14rem]")
+                ui.button("Regenerate", icon="refresh", on_click=self._regenerate).props("flat color=white")
+                ui.button("Set as Primary", icon="star", on_click=self._set_primary).props("flat color=amber")
+                ui.button("Use as Reference", icon="face", on_click=self._use_reference).props("flat color=white")
+                ui.button("Download", icon="download", on_click=self._download).props("flat color=white")
+                ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
+        self.keyboard = ui.keyboard(on_key=self._on_key, active=False)
+        self.dialog.on_value_change(lambda e: self.keyboard.set_active(bool(e.value)))
+
+    def open(self, portrait_id: str) -> None:
+        view = self.gallery.find(portrait_id)
+        if view is None:
+            return
+        self._show(view)
+        self.dialog.open()
+
+    def step(self, delta: int) -> None:
+        if self.current is None or not self.gallery.portraits:
+            return
+        index = self.gallery.index(self.current.id)
+        self._show(self.gallery.portraits[(index + delta) % len(self.gallery.portraits)])
+
+    def _show(self, view: PortraitView) -> None:
+        self.current = view
+        self.image.set_source(view.image_url)
+        position = self.gallery.index(view.id) + 1
+        star = "★ primary · " if view.is_primary else ""
+        self.caption.set_text(f"{star}{position} of {self.gallery.total} · {(view.prompt or '')[:140]}")
+
+    def _on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+        if not event.action.keydown:
+            return
+        if event.key.arrow_left:
+            self.step(-1)
+        elif event.key.arrow_right:
+            self.step(1)
+        elif event.key.escape:
+            self.dialog.close()
+
+    async def _regenerate(self) -> None:
+        if self.current is not None:
+            self.dialog.close()
+            await self.actions.regenerate(self.current.id, self.prompt.value or "")
+
+    async def _set_primary(self) -> None:
+        if self.current is not None:
+            await self.actions.set_primary(self.current.id)
+            self._show(self.current)
+
+    async def _use_reference(self) -> None:
+        if self.current is not None:
+            await self.actions.use_as_reference(self.current.id)
+
+    def _download(self) -> None:
+        if self.current is not None:
+            ui.download.from_url(self.current.image_url)
+
+    async def _delete(self) -> None:
+        if self.current is None:
+            return
+        doomed = self.current
+        await confirm_delete(self.actions, doomed.id)
+        if self.gallery.find(doomed.id) is None:
+            if self.gallery.portraits:
+                self._show(self.gallery.portraits[0])
+            else:
+                self.dialog.close()

@@ -1,0 +1,68 @@
+"""One gallery tile: a square thumbnail, the gold star on the primary, and a menu of actions.
+
+Kept to three elements (tile, image, menu button) so a page of 48 builds fast; the star is created
+only on the primary tile, and the menu only when first opened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from ui.actions import StudioActions
+from ui.gallery_state import PortraitView
+
+
+class PortraitTile(ui.element):
+    def __init__(self, view: PortraitView, actions: StudioActions, on_open: Callable[[str], None]) -> None:
+        super().__init__("div")
+        self.view = view
+        self.actions = actions
+        self.classes("relative aspect-square rounded-lg overflow-hidden bg-grey-3 cursor-pointer group")
+        self.props(f'data-testid="portrait-tile" data-portrait-id="{view.id}"')
+        self.mark("portrait-tile")
+        self._star: ui.icon | None = None
+        with self:
+            ui.element("img").props(f'src="{view.tile_url}" loading=lazy decoding=async alt="Portrait"') \
+                .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id))
+            self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
+                .props('round dense flat size=sm color=white data-testid="portrait-menu"') \
+                .classes("absolute top-1 right-1 bg-black/40")
+        self._menu: ui.menu | None = None
+        self.set_primary(view.is_primary)
+
+    def set_primary(self, primary: bool) -> None:
+        self.view.is_primary = primary
+        if primary and self._star is None:
+            with self:
+                self._star = ui.icon("star", color="amber-5", size="sm") \
+                    .props('data-testid="primary-badge"').mark("primary-badge") \
+                    .classes("absolute top-1 left-1 drop-shadow")
+        elif not primary and self._star is not None:
+            self._star.delete()
+            self._star = None
+
+    def _open_menu(self) -> None:
+        if self._menu is None:
+            with self._menu_button:
+                self._menu = ui.menu()
+                with self._menu:
+                    ui.menu_item("Set as Primary", lambda: self.actions.set_primary(self.view.id))
+                    ui.menu_item("Use as Reference", lambda: self.actions.use_as_reference(self.view.id))
+                    ui.menu_item("Download", lambda: ui.download.from_url(self.view.image_url))
+                    ui.menu_item("Delete", lambda: confirm_delete(self.actions, self.view.id))
+        self._menu.open()
+
+
+async def confirm_delete(actions: StudioActions, portrait_id: str) -> None:
+    """Deleting is permanent (the stored file goes too), so ask first."""
+    with ui.dialog() as dialog, ui.card():
+        ui.label("Delete this portrait? This cannot be undone.")
+        with ui.row().classes("justify-end w-full"):
+            ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat")
+            ui.button("Delete", on_click=lambda: dialog.submit(True), color="negative") \
+                .props('data-testid="confirm-delete"').mark("confirm-delete")
+    if await dialog:
+        await actions.delete_portrait(portrait_id)
+    dialog.delete()

@@ -1,0 +1,46 @@
+"""The prompt bar under the gallery: a growing textarea, the reference menu, the model, and Generate.
+
+Generate shows the real progress of the running job (from ``job.progress`` events) as a percentage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui import ui
+
+from core.generation.prompt import MAX_USER_PROMPT
+from ui.actions import StudioActions
+from ui.components.model_selector import model_selector
+from ui.state import CharacterState, StudioOptions
+
+
+def prompt_bar(state: CharacterState, options: StudioOptions, actions: StudioActions,
+               on_upload: Callable[[], None], on_library: Callable[[], None]) -> None:
+    with ui.row().classes("w-full items-end gap-2 no-wrap p-2 bg-white border-t"):
+        ui.textarea(placeholder="Describe the shot: outfit, place, light… (optional)") \
+            .bind_value(options, "prompt").props(f'autogrow outlined dense maxlength={MAX_USER_PROMPT} counter '
+                                                 'data-testid="prompt-input"') \
+            .classes("col min-w-0").mark("prompt-input")
+        with ui.button(icon="face").props("flat round data-testid=reference-menu") as ref:
+            ui.badge().bind_visibility_from(state, "reference_image_url", backward=bool) \
+                .props("floating rounded color=positive")
+            with ui.menu():
+                ui.menu_item("Upload reference", on_upload)
+                ui.menu_item("From library", on_library)
+                ui.menu_item("Remove reference", actions.remove_reference) \
+                    .bind_visibility_from(state, "reference_image_url", backward=bool)
+        ref.tooltip("Reference image (Image Match Mode)")
+        with ui.element("div").classes("max-md:hidden"):
+            model_selector(options, actions.image_models(), dense=True)
+        button = ui.button(on_click=actions.generate, icon="auto_awesome") \
+            .props('unelevated color=primary data-testid="generate-button"').mark("generate-button")
+        button.bind_text_from(state, "progress", backward=lambda _p: _label(state))
+        button.bind_text_from(state, "is_generating", backward=lambda _g: _label(state))
+        button.bind_enabled_from(state, "is_generating", backward=lambda busy: not busy)
+
+
+def _label(state: CharacterState) -> str:
+    if not state.is_generating:
+        return "Generate"
+    return f"{round((state.progress or 0) * 100)}%"

@@ -1,0 +1,159 @@
+"""``/studio`` and ``/studio/{id}``: the CharacterStudio page, composed from components.
+
+Desktop: header, resizable sidebar (280–480 px, width remembered per user) and a centre with the
+Portraits / Scenes tabs and the sticky prompt bar. Below 768 px the same elements re-flow into
+Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing is built twice.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nicegui import app, run, ui
+
+from core.characters import list_characters
+from core.container import Studio
+from ui.components.character_selector import character_selector
+from ui.components.portrait_gallery import PortraitGallery
+from ui.components.portrait_lightbox import PortraitLightbox
+from ui.components.pose_presets import pose_presets
+from ui.components.prompt_bar import prompt_bar
+from ui.components.save_status_badge import save_status_badge
+from ui.components.scenes_gallery import scenes_gallery
+from ui.components.studio_sidebar import studio_sidebar
+from ui.components.template_selector import open_template_selector
+from ui.session import require_user
+from ui.studio_controller import StudioController
+
+CSS = Path(__file__).resolve().parent.parent / "static" / "studio.css"
+SIDEBAR_LIMITS = (280, 480)
+
+
+def register(studio: Studio) -> None:
+    @ui.page("/studio", title="Character Studio")
+    async def new_character(role: str = "ai") -> None:
+        await build_studio(studio, None, "user" if role == "user" else "ai")
+
+    @ui.page("/studio/{character_id}", title="Character Studio")
+    async def existing_character(character_id: str) -> None:
+        await build_studio(studio, character_id, "ai")
+
+
+async def build_studio(studio: Studio, character_id: str | None, role: str) -> None:
+    user = require_user(studio, f"/studio/{character_id}" if character_id else "/studio")
+    if user is None:
+        return
+    controller = StudioController(studio, user, role=role)
+    if not await controller.open(character_id):
+        _not_found()
+        return
+    controller.attach(ui.context.client)
+    controller.on_created = lambda cid: ui.navigate.history.replace(f"/studio/{cid}")
+    own = await run.io_bound(list_characters, studio.ctx, user, limit=200)
+    ui.add_css(CSS)
+    _header(controller, own)
+    _body(controller)
+
+
+def _header(controller: StudioController, own: list) -> None:  # type: ignore[type-arg]
+    state = controller.state
+    with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
+        ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")).props("flat round dense") \
+            .tooltip("Back to your characters")
+        character_selector(own, state.character_id, controller.state.role)
+        ui.button("Template", icon="style", on_click=lambda: open_template_selector(controller)) \
+            .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
+            .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
+            .classes("max-md:hidden")
+        ui.space()
+        save_status_badge(state, controller.saver.reload_theirs, controller.saver.overwrite)
+        ui.button(icon="visibility", on_click=lambda: ui.navigate.to(f"/character/{state.character_id}",
+                                                                      new_tab=True)) \
+            .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
+            .bind_visibility_from(state, "character_id", backward=bool)
+        ui.button("Save", on_click=controller.save).props("unelevated dense color=primary").classes("md:hidden") \
+            .mark("mobile-save")
+
+
+def _body(controller: StudioController) -> None:
+    state, options = controller.state, controller.options
+    options.sidebar_width = _remembered_width()
+    mobile = ui.tabs(value="portraits", on_change=lambda e: _mobile_tab(e.value, splitter, center_tabs)) \
+        .classes("md:hidden w-full").props("dense")
+    with mobile:
+        ui.tab("details", "Details")
+        ui.tab("portraits", "Portraits")
+        ui.tab("scenes", "Scenes")
+    splitter = ui.splitter(limits=SIDEBAR_LIMITS, value=options.sidebar_width,
+                           on_change=lambda e: _remember_width(e.value)) \
+        .props("unit=px").classes("studio-splitter w-full").style("height: calc(100vh - 52px)")
+    with splitter.before, ui.scroll_area().classes("w-full h-full"):
+        studio_sidebar(state, options, controller)
+    with splitter.after, ui.column().classes("w-full h-full no-wrap gap-0"):
+        center_tabs = ui.tabs(value="portraits").classes("max-md:hidden").props("dense align=left")
+        with center_tabs:
+            ui.tab("portraits", "Portraits").mark("tab-portraits")
+            ui.tab("scenes", "Scenes").mark("tab-scenes")
+        with ui.tab_panels(center_tabs).classes("w-full col").props("keep-alive"):
+            with ui.tab_panel("portraits").classes("column no-wrap p-0"):
+                _portraits_panel(controller)
+            with ui.tab_panel("scenes"):
+                scenes_gallery(controller)
+
+
+def _portraits_panel(controller: StudioController) -> None:
+    state, options = controller.state, controller.options
+    lightbox = PortraitLightbox(controller.gallery, controller)
+    upload = _reference_upload(controller)
+    with ui.scroll_area().classes("w-full col"), ui.column().classes("w-full gap-2 p-2"):
+        pose_presets(controller.presets("pose"), options)
+        PortraitGallery(controller.gallery, controller, lightbox.open, on_add=controller.generate)
+    prompt_bar(state, options, controller, on_upload=upload.run_method_pick,
+               on_library=lambda: _open_library(controller))
+
+
+class _Upload:
+    def __init__(self, element: ui.upload) -> None:
+        self.element = element
+
+    def run_method_pick(self) -> None:
+        self.element.run_method("pickFiles")
+
+
+def _reference_upload(controller: StudioController) -> _Upload:
+    async def handle(event) -> None:  # type: ignore[no-untyped-def]
+        await controller.upload_reference(await event.file.read(), event.file.name)
+        upload.reset()
+
+    upload = ui.upload(on_upload=handle, auto_upload=True, max_file_size=controller.ctx.settings.max_upload_bytes) \
+        .props('accept="image/*,.heic,.heif"').classes("hidden")
+    return _Upload(upload)
+
+
+def _open_library(controller: StudioController) -> None:
+    from ui.components.image_picker import open_image_picker
+
+    open_image_picker(controller, controller.pick_reference)
+
+
+def _mobile_tab(value: str, splitter: ui.splitter, center_tabs: ui.tabs) -> None:
+    splitter.classes(add="mobile-details") if value == "details" else splitter.classes(remove="mobile-details")
+    if value in ("portraits", "scenes"):
+        center_tabs.set_value(value)
+
+
+def _remembered_width() -> int:
+    width = app.storage.user.get("sidebar_width", 340)
+    return int(min(max(width, SIDEBAR_LIMITS[0]), SIDEBAR_LIMITS[1]))
+
+
+def _remember_width(value: float | None) -> None:
+    if value:
+        app.storage.user["sidebar_width"] = int(value)
+
+
+def _not_found() -> None:
+    with ui.column().classes("absolute-center items-center"):
+        ui.icon("person_off", size="xl").classes("text-grey-6")
+        ui.label("Character not found").classes("text-xl").mark("not-found")
+        ui.button("Back to your characters", on_click=lambda: ui.navigate.to("/")).props("flat")
