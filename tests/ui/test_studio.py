@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from nicegui.testing import User
 
-from core import auth, characters
+from core import auth, characters, portraits
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.waiting import eventually
 
 
 async def test_new_studio_page_shows_the_form_and_gallery(user: User) -> None:
@@ -49,24 +50,27 @@ async def test_generate_adds_a_primary_tile_and_sets_the_avatar(user: User) -> N
 
 
 async def test_set_primary_moves_the_star_and_delete_promotes(user: User) -> None:
-    from core import portraits
-
     ctx, owner, character = _own_character()
     first = portraits.add_portrait(ctx, owner, character.id, image_url="/a.png")
     second = portraits.add_portrait(ctx, owner, character.id, image_url="/b.png")
     await user.open(f"/studio/{character.id}")
     assert len(user.find(marker="portrait-tile").elements) == 2
-    await user.should_see(marker="primary-badge")
+    assert _starred(user) == first.id
     portraits.set_primary(ctx, owner, second.id)  # from elsewhere (another tab, the API): arrives live
-    await user.should_see(marker="primary-badge", retries=20)
-    badge = next(iter(user.find(marker="primary-badge").elements))
-    assert badge.parent_slot.parent.props["data-portrait-id"] == second.id
+    await eventually(lambda: _starred(user) == second.id, what="the star to move")
     portraits.delete_portrait(ctx, owner, second.id)
-    await user.should_not_see(content="b.png", retries=5)
-    for _ in range(50):
-        tiles = user.find(marker="portrait-tile").elements
-        if len(tiles) == 1:
-            break
-        await __import__("asyncio").sleep(0.05)
-    badge = next(iter(user.find(marker="primary-badge").elements))
-    assert badge.parent_slot.parent.props["data-portrait-id"] == first.id
+    await eventually(lambda: len(user.find(marker="portrait-tile").elements) == 1, what="the tile to go")
+    await eventually(lambda: _starred(user) == first.id, what="the next portrait to become primary")
+
+
+def _starred(user: User) -> str | None:
+    badges = list(user.find(marker="primary-badge").elements) if _has(user, "primary-badge") else []
+    return badges[0].parent_slot.parent.props["data-portrait-id"] if len(badges) == 1 else None
+
+
+def _has(user: User, marker: str) -> bool:
+    try:
+        user.find(marker=marker)
+    except AssertionError:
+        return False
+    return True

@@ -32,7 +32,7 @@ def prompt_bar(state: CharacterState, options: StudioOptions, actions: StudioAct
                     .bind_visibility_from(state, "reference_image_url", backward=bool)
         ref.tooltip("Reference image (Image Match Mode)")
         with ui.element("div").classes("max-md:hidden"):
-            model_selector(options, actions.image_models(), dense=True)
+            model_selector(options, actions, dense=True)
         button = ui.button(on_click=actions.generate, icon="auto_awesome") \
             .props('unelevated color=primary data-testid="generate-button"').mark("generate-button")
         button.bind_text_from(state, "progress", backward=lambda _p: _label(state))

@@ -6,6 +6,10 @@ from core.container import Studio
 
 
 def register_pages(studio: Studio) -> None:
-    from ui.pages import home_page
+    from ui.pages import account_page, home_page, login_page, preview_page, studio_page
 
+    login_page.register(studio)
+    account_page.register(studio)
     home_page.register(studio)
+    preview_page.register(studio)
+    studio_page.register(studio)
