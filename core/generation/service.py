@@ -183,13 +183,14 @@ class GenerationService:
                                                timeout=self.ctx.settings.provider_timeout_s + 5)
                 return routed, image
             except TimeoutError as exc:
-                error = ProviderError(f"{routed.model.display_name} timed out", retryable=True, code="timeout")
+                failure = ProviderError(f"{routed.model.display_name} timed out", retryable=True, code="timeout")
                 if index == len(candidates) - 1:
-                    raise error from exc
-            except ProviderError as error:
-                if not error.retryable or index == len(candidates) - 1:
+                    raise failure from exc
+            except ProviderError as exc:
+                if not exc.retryable or index == len(candidates) - 1:
                     raise
-            log.warning("model %s failed (%s); falling back", routed.model.model_key, error.message)
+                failure = exc
+            log.warning("model %s failed (%s); falling back", routed.model.model_key, failure.message)
         raise GenerationFailed("No model could generate the portrait")
 
     def _provider(self, routed: RoutedModel) -> ImageProvider:
