@@ -3,8 +3,8 @@
 Layout under ``root``:
 
 * ``{bucket}/{key}`` - the bytes, exactly as stored, so the tree is easy to back up and inspect;
-* ``.meta/{bucket}/{key}.json`` - content type, size and ETag, kept apart so no key can collide
-  with metadata;
+* ``.meta/{bucket}/{key}.json`` - the content type, kept apart so no key can collide with it (the
+  ETag is the file's mtime and size, so it can never disagree with the bytes);
 * ``.tmp/`` - writes land here first and are renamed into place (same filesystem, so the rename is
   atomic): a crash never leaves half an image where a reader could find it.
 
@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from stat import S_ISREG
 from urllib.parse import quote
 
 from storage.base import (
@@ -64,38 +65,56 @@ class LocalStorage:
 
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> StoredObject:
         path = self._path(bucket, key)
-        stored = StoredObject(bucket, key, len(data), content_type, hashlib.sha256(data).hexdigest()[:32])
-        meta = json.dumps({"content_type": content_type, "size": stored.size, "etag": stored.etag})
-        # Metadata first: a crash in between leaves the old bytes with the new type, never bytes
-        # without any metadata. A concurrent delete may prune the fresh directories: retry then.
+        meta_path = self._meta_path(bucket, key)
+        meta = json.dumps({"content_type": content_type}).encode()
+        # Both files are complete on disk before either is renamed into place; a failure before
+        # the data rename leaves the old object untouched. A concurrent delete may prune the fresh
+        # directories between mkdir and rename: retry then.
         for attempt in range(3):
+            tmp_data = tmp_meta = None
             try:
-                self._atomic_write(self._meta_path(bucket, key), meta.encode())
-                self._atomic_write(path, data)
-                return stored
+                tmp_data, tmp_meta = self._temp_file(data), self._temp_file(meta)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                meta_path.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(tmp_data, path)
+                tmp_data = None
+                os.replace(tmp_meta, meta_path)
+                tmp_meta = None
+                return StoredObject(bucket, key, len(data), content_type, _etag(path.stat()))
             except FileNotFoundError:
                 if attempt == 2:
                     raise
             except OSError as exc:  # e.g. the key is a directory because "key/..." exists
                 raise StorageError(f"Could not store {bucket}/{key}: {exc.strerror}") from exc
+            finally:
+                for leftover in (tmp_data, tmp_meta):
+                    if leftover is not None:
+                        Path(leftover).unlink(missing_ok=True)
         raise AssertionError("unreachable")
 
     def get(self, bucket: str, key: str) -> bytes:
-        try:
-            return self._path(bucket, key).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
-            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        return self.read(bucket, key)[0]
 
     def read(self, bucket: str, key: str) -> tuple[bytes, StoredObject]:
-        """Bytes and metadata together, for the serving route."""
-        data = self.get(bucket, key)
-        return data, self._describe(bucket, key, len(data))
+        """Bytes and metadata of the same file (stat of the open handle), for the serving route."""
+        path = self._path(bucket, key)
+        try:
+            with path.open("rb") as handle:
+                info = os.fstat(handle.fileno())
+                data = handle.read()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        return data, self._describe(bucket, key, info)
 
     def stat(self, bucket: str, key: str) -> StoredObject:
         path = self._path(bucket, key)
-        if not path.is_file():
+        try:
+            info = path.stat()
+        except (FileNotFoundError, NotADirectoryError) as exc:
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
+        if not S_ISREG(info.st_mode):
             raise ObjectNotFound(f"{bucket}/{key}")
-        return self._describe(bucket, key, path.stat().st_size)
+        return self._describe(bucket, key, info)
 
     def content_type(self, bucket: str, key: str) -> str:
         return self.stat(bucket, key).content_type
@@ -124,7 +143,7 @@ class LocalStorage:
             for name in files:
                 path = Path(dirpath) / name
                 key = path.relative_to(base).as_posix()
-                found.append(self._describe(bucket, key, path.stat().st_size))
+                found.append(self._describe(bucket, key, path.stat()))
         return sorted(found, key=lambda obj: obj.key)
 
     # -- signed URLs ---------------------------------------------------------------------------
@@ -151,28 +170,32 @@ class LocalStorage:
     def _meta_path(self, bucket: str, key: str) -> Path:
         return self.root / _META_DIR / bucket / f"{key}.json"
 
-    def _describe(self, bucket: str, key: str, size: int) -> StoredObject:
+    def _describe(self, bucket: str, key: str, info: os.stat_result) -> StoredObject:
         try:
-            meta = json.loads(self._meta_path(bucket, key).read_text())
-            return StoredObject(bucket, key, size, str(meta["content_type"]), str(meta.get("etag", "")))
+            content_type = str(json.loads(self._meta_path(bucket, key).read_text())["content_type"])
         except (OSError, ValueError, KeyError, TypeError):
-            guessed = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            return StoredObject(bucket, key, size, guessed, "")
+            content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+        return StoredObject(bucket, key, info.st_size, content_type, _etag(info))
 
-    def _atomic_write(self, path: Path, data: bytes) -> None:
+    def _temp_file(self, data: bytes) -> str:
+        """Write ``data`` to a synced file under ``.tmp`` (same filesystem, so renames are atomic)."""
         tmp_dir = self.root / _TMP_DIR
         tmp_dir.mkdir(parents=True, exist_ok=True)
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix="put-", dir=tmp_dir)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+        return tmp
+
+
+def _etag(info: os.stat_result) -> str:
+    """Modification time and size, as nginx does: every put renames a new file in, so it changes."""
+    return f"{info.st_mtime_ns:x}-{info.st_size:x}"
 
 
 def sign(key: bytes, bucket: str, object_key: str, expires: int) -> str:

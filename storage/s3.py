@@ -38,6 +38,8 @@ class S3Storage:
     """The Storage interface on one S3 bucket, logical buckets as key prefixes."""
 
     max_expiry_s = S3_MAX_EXPIRY_S
+    #: Keys per ListObjectsV2 request (S3's own maximum); listings page through any number.
+    list_page_size = 1000
 
     def __init__(self, bucket: str, endpoint_url: str | None = None, region: str = "us-east-1",
                  create_bucket: bool = True, default_expiry_s: int = DEFAULT_EXPIRY_S,
@@ -119,7 +121,7 @@ class S3Storage:
         keys: list[tuple[str, int, str]] = []
         try:
             pages = self._client.get_paginator("list_objects_v2").paginate(
-                Bucket=self.bucket, Prefix=full_prefix)
+                Bucket=self.bucket, Prefix=full_prefix, PaginationConfig={"PageSize": self.list_page_size})
             for page in pages:
                 for item in page.get("Contents", []):
                     keys.append((item["Key"][len(base):], int(item["Size"]), _etag(item)))

@@ -1,0 +1,127 @@
+"""Helpers of the storage tests: backends, fetching signed URLs over HTTP, test images built in memory.
+
+The fixtures (the loopback S3 server, the parametrized ``backend``) are in ``storage_fixtures.py``,
+loaded with ``pytest_plugins``. Test images are built with Pillow here, never read from disk.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import uuid
+import zlib
+from pathlib import Path
+
+import httpx
+import pillow_heif
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+
+from api.storage_routes import register_storage_routes
+from storage.base import Storage
+from storage.local import LocalStorage
+from storage.s3 import S3Storage
+
+BACKENDS = ["local", "s3"]
+SECRET = "test-secret"
+
+
+def unique_bucket() -> str:
+    """moto keeps one in-process state for every server: each test gets its own bucket."""
+    return f"studio-test-{uuid.uuid4().hex[:16]}"
+
+
+def make_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Storage:
+    if kind == "local":
+        return LocalStorage(tmp_path / "storage", SECRET)
+    return S3Storage(bucket=unique_bucket(), endpoint_url=request.getfixturevalue("moto_endpoint"))
+
+
+def storage_app(storage: LocalStorage) -> FastAPI:
+    app = FastAPI()
+    register_storage_routes(app, storage)
+    return app
+
+
+async def fetch(storage: Storage, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    """GET a signed URL the way a browser would: the app's route for local, the endpoint for S3."""
+    if isinstance(storage, LocalStorage):
+        transport = httpx.ASGITransport(app=storage_app(storage))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            return await client.get(url, headers=headers)
+    async with httpx.AsyncClient(trust_env=False) as client:
+        return await client.get(url, headers=headers)
+
+
+# -- images ------------------------------------------------------------------------------------
+
+
+def encode(im: Image.Image, fmt: str, **params: object) -> bytes:
+    out = io.BytesIO()
+    im.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def png_bytes(width: int = 64, height: int = 48, colour: str = "teal") -> bytes:
+    return encode(Image.new("RGB", (width, height), colour), "PNG")
+
+
+def halves(width: int, height: int) -> Image.Image:
+    """Left half blue, right half red: orientation mistakes show up as colours in the wrong place."""
+    im = Image.new("RGB", (width, height), (255, 0, 0))
+    im.paste((0, 0, 255), (0, 0, width // 2, height))
+    return im
+
+
+def jpeg_with_gps_and_orientation(orientation: int = 6) -> bytes:
+    """A 300x200 JPEG shot "sideways" (orientation 6), with GPS coordinates and a comment."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "PhoneMaker"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (48.0, 51.0, 29.0), 3: "E", 4: (2.0, 17.0, 40.0)})
+    return encode(halves(300, 200), "JPEG", exif=exif, comment=b"private comment", quality=95)
+
+
+def heic_bytes(width: int = 320, height: int = 240, orientation: int | None = None) -> bytes:
+    im = halves(width, height)
+    params: dict[str, object] = {"quality": 80}
+    if orientation:
+        exif = Image.Exif()
+        exif[0x0112] = orientation
+        params["exif"] = exif.tobytes()
+    return encode(im, "HEIF", **params)
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png_bomb(width: int, height: int, *, valid_pixels: bool = True) -> bytes:
+    """A 1-bit PNG claiming ``width`` x ``height``: tiny on disk, gigabytes once decoded.
+
+    With ``valid_pixels`` the IDAT really holds that many (zero) rows, compressed; without, it holds
+    garbage - so a test can tell "refused from the header" from "refused while decoding".
+    """
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    if valid_pixels:
+        row = b"\x00" * (1 + (width + 7) // 8)
+        compressor = zlib.compressobj(9)
+        body = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    else:
+        body = b"not a deflate stream"
+    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", body) + png_chunk(b"IEND", b"")
+
+
+def png_chunk_types(data: bytes) -> list[bytes]:
+    """The chunk types of a PNG in order (to prove no metadata chunk survived)."""
+    kinds, offset = [], 8
+    while offset < len(data):
+        length = struct.unpack(">I", data[offset:offset + 4])[0]
+        kinds.append(data[offset + 4:offset + 8])
+        offset += 12 + length
+    return kinds
+
+
+pillow_heif.register_heif_opener()
