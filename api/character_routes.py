@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
 
 from api.deps import bearer_user
 from api.schemas import (
@@ -16,11 +16,15 @@ from api.schemas import (
     PortraitOut,
     SceneIn,
     SceneOut,
+    SuggestIn,
+    SuggestOut,
 )
 from core import characters, portraits, scenes
 from core.container import Studio
-from core.errors import NotFound
+from core.errors import NotFound, ValidationError
 from core.models import User
+from core.reference_images import upload_reference
+from core.suggestions import suggest_for_character
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)}
 
@@ -94,6 +98,20 @@ def build_router(studio: Studio) -> APIRouter:
         _scene_of(user, character_id, scene_id)
         scenes.delete_scene(ctx, user, scene_id)
         return Response(status_code=204)
+
+    @router.post("/{character_id}/reference-image", response_model=CharacterOut)
+    async def reference_image(character_id: str, file: UploadFile = File(...),
+                              user: User = Depends(current_user)) -> Any:
+        """Upload a reference image (multipart field ``file``); it passes the image gate first."""
+        data = await file.read(ctx.settings.max_upload_bytes + 1)
+        if len(data) > ctx.settings.max_upload_bytes:
+            raise ValidationError({"file": f"The file is larger than {ctx.settings.max_upload_bytes} bytes"})
+        return await upload_reference(ctx, user, character_id, data)
+
+    @router.post("/{character_id}/suggest", response_model=SuggestOut)
+    async def suggest(character_id: str, body: SuggestIn, user: User = Depends(current_user)) -> Any:
+        result = await suggest_for_character(ctx, user, body.field, character_id=character_id)
+        return SuggestOut(values=result.values, source=result.source)
 
     def _portrait_of(user: User, character_id: str, portrait_id: str) -> None:
         """A portrait id under another character's URL is *not found*, not silently accepted."""

@@ -208,3 +208,38 @@ async def test_second_user_gets_404_on_every_character_route(studio: Studio) -> 
             response = await client.request(method, url, headers=other.headers, json=body)
             assert response.status_code == 404, (method, url, response.text)
         assert (await client.get(base, headers=owner.headers)).json()["name"] == "Mira"
+
+
+async def test_reference_image_upload_goes_through_the_gate(studio: Studio) -> None:
+    import io
+
+    from PIL import Image
+
+    owner, other = api_user(studio, "owner@example.com"), api_user(studio, "other@example.com")
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 10, 10)).save(buffer, format="JPEG")
+    async with api_client(studio) as client:
+        character = await _create(client, owner)
+        url = f"/api/v1/characters/{character['id']}/reference-image"
+        ok = await client.post(url, headers=owner.headers, files={"file": ("me.jpg", buffer.getvalue(), "image/jpeg")})
+        assert ok.status_code == 200, ok.text
+        assert ok.json()["reference_image_url"]
+        bad = await client.post(url, headers=owner.headers,
+                                files={"file": ("x.png", b"<svg onload=alert(1)></svg>", "image/png")})
+        assert bad.status_code == 400 and bad.json()["success"] is False
+        foreign = await client.post(url, headers=other.headers, files={"file": ("me.jpg", buffer.getvalue())})
+        assert foreign.status_code == 404
+        after = (await client.get(f"/api/v1/characters/{character['id']}", headers=owner.headers)).json()
+        assert after["reference_image_url"] == ok.json()["reference_image_url"]
+
+
+async def test_suggest_route_returns_offline_values(studio: Studio) -> None:
+    owner, other = api_user(studio, "owner@example.com"), api_user(studio, "other@example.com")
+    async with api_client(studio) as client:
+        character = await _create(client, owner, appearance_tags=["red hair"])
+        url = f"/api/v1/characters/{character['id']}/suggest"
+        response = await client.post(url, headers=owner.headers, json={"field": "appearance"})
+        assert response.status_code == 200, response.text
+        assert response.json()["source"] == "offline" and "appearance_tags" in response.json()["values"]
+        assert (await client.post(url, headers=owner.headers, json={"field": "shoe_size"})).status_code == 400
+        assert (await client.post(url, headers=other.headers, json={"field": "persona"})).status_code == 404
