@@ -9,7 +9,9 @@ from __future__ import annotations
 import io
 import struct
 import uuid
+import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -122,6 +124,46 @@ def png_chunk_types(data: bytes) -> list[bytes]:
         kinds.append(data[offset + 4:offset + 8])
         offset += 12 + length
     return kinds
+
+
+# -- inputs the gate must refuse: builder, reason, words the message must contain ---------------
+
+
+def _zip_named_png() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("image.png", png_bytes())
+    return buffer.getvalue()
+
+
+def _truncated_jpeg() -> bytes:
+    data = encode(halves(400, 300), "JPEG", quality=95)
+    return data[: len(data) // 2]
+
+
+def _ftyp(*brands: bytes) -> bytes:
+    body = brands[0] + b"\x00\x00\x00\x00" + b"".join(brands)
+    return struct.pack(">I", 8 + len(body)) + b"ftyp" + body + b"\x00" * 64
+
+
+BAD_INPUTS: dict[str, tuple[Callable[[], bytes], str, str]] = {
+    "empty file": (lambda: b"", "empty", "empty"),
+    "SVG with a script": (lambda: b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg">'
+                          b"<script>alert(document.cookie)</script></svg>", "unsupported", "SVG"),
+    "HTML named .png": (lambda: b"<!DOCTYPE html><html><body><script>steal()</script></body></html>",
+                        "unsupported", "HTML"),
+    "ZIP named .png": (_zip_named_png, "unsupported", "ZIP"),
+    "PDF": (lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "unsupported", "PDF"),
+    "plain text": (lambda: b"just some words", "unsupported", "not a recognised image"),
+    "AVIF": (lambda: _ftyp(b"avif", b"mif1"), "unsupported", "AVIF"),
+    "MP4 video": (lambda: _ftyp(b"isom", b"mp42"), "unsupported", "video"),
+    "truncated JPEG": (_truncated_jpeg, "corrupt", "damaged or truncated"),
+    "truncated PNG": (lambda: encode(Image.effect_noise((300, 300), 50), "PNG")[:2000], "corrupt", "damaged"),
+    "PNG signature then garbage": (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "corrupt", "damaged"),
+    "PNG bomb (50k x 50k)": (lambda: png_bomb(50_000, 50_000, valid_pixels=False), "too_many_pixels", "pixels"),
+    "PNG bomb (8k x 8k, 64 MP)": (lambda: png_bomb(8000, 8000), "too_many_pixels", "limit is 40 MP"),
+    "too wide": (lambda: png_bomb(13_000, 10), "too_big", "12000 pixels per side"),
+}
 
 
 pillow_heif.register_heif_opener()
