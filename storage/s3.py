@@ -92,7 +92,8 @@ class S3Storage:
     # -- objects -------------------------------------------------------------------------------
 
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> StoredObject:
-        answer = self._call("put_object", bucket, key, Body=data, ContentType=content_type)
+        answer = self._call("put_object", bucket, key, Body=data, ContentType=content_type,
+                            CacheControl=f"private, max-age={S3_MAX_EXPIRY_S}")
         return StoredObject(bucket, key, len(data), content_type, _etag(answer))
 
     def get(self, bucket: str, key: str) -> bytes:

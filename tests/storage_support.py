@@ -158,6 +158,7 @@ BAD_INPUTS: dict[str, tuple[Callable[[], bytes], str, str]] = {
     "AVIF": (lambda: _ftyp(b"avif", b"mif1"), "unsupported", "AVIF"),
     "MP4 video": (lambda: _ftyp(b"isom", b"mp42"), "unsupported", "video"),
     "truncated JPEG": (_truncated_jpeg, "corrupt", "damaged or truncated"),
+    "truncated HEIC": (lambda: heic_bytes(640, 480)[:-50], "corrupt", "damaged or truncated"),
     "truncated PNG": (lambda: encode(Image.effect_noise((300, 300), 50), "PNG")[:2000], "corrupt", "damaged"),
     "PNG signature then garbage": (lambda: b"\x89PNG\r\n\x1a\n" + b"\x00" * 100, "corrupt", "damaged"),
     "PNG bomb (50k x 50k)": (lambda: png_bomb(50_000, 50_000, valid_pixels=False), "too_many_pixels", "pixels"),
@@ -166,4 +167,4 @@ BAD_INPUTS: dict[str, tuple[Callable[[], bytes], str, str]] = {
 }
 
 
-pillow_heif.register_heif_opener()
+pillow_heif.register_heif_opener(thumbnails=False)  # as storage.images does: HEIF saving in tests

@@ -77,6 +77,7 @@ async def test_presigned_urls_are_sigv4_path_style_and_capped_at_a_week(moto_end
     response = await fetch(storage, url)
     assert (response.status_code, response.content) == (200, b"portrait")
     assert response.headers["content-type"] == "image/png"
+    assert response.headers["cache-control"] == f"private, max-age={S3_MAX_EXPIRY_S}"
 
 
 def test_listing_pages_through_every_page(moto_endpoint: str) -> None:
