@@ -39,7 +39,8 @@ def image_limits(settings: Settings) -> ImageLimits:
                        max_edge=settings.max_image_edge, reference_max_edge=settings.reference_max_edge)
 
 
-async def fetch_image_bytes(image: GeneratedImage, limits: ImageLimits, timeout_s: float) -> bytes:
+async def fetch_image_bytes(image: GeneratedImage, limits: ImageLimits, timeout_s: float,
+                            client: httpx.AsyncClient) -> bytes:
     """The image's bytes: given directly, in a data URI, or downloaded with a size cap and a timeout."""
     if image.data is not None:
         return image.data
@@ -51,7 +52,7 @@ async def fetch_image_bytes(image: GeneratedImage, limits: ImageLimits, timeout_
             raise ProviderError("The provider returned an image that is not valid base64", code="bad_image") from exc
     if not url.startswith(("http://", "https://")):
         raise ProviderError("The provider returned no image", code="no_image")
-    return await _download(url, limits.max_bytes, timeout_s)
+    return await _download(client, url, limits.max_bytes, timeout_s)
 
 
 async def store_portrait(storage: Storage, settings: Settings, data: bytes, key: str,
@@ -84,10 +85,14 @@ async def discard_portrait(storage: Storage, key: str | None) -> None:
             log.exception("could not remove orphan portrait %s", key)
 
 
-async def _download(url: str, max_bytes: int, timeout_s: float) -> bytes:
+def download_client() -> httpx.AsyncClient:
+    """One pooled client for every download: building an SSL context per request costs ~50 ms of loop time."""
+    return httpx.AsyncClient(follow_redirects=True, limits=httpx.Limits(max_connections=50))
+
+
+async def _download(client: httpx.AsyncClient, url: str, max_bytes: int, timeout_s: float) -> bytes:
     try:
-        async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=True) as client, \
-                client.stream("GET", url) as response:
+        async with client.stream("GET", url, timeout=timeout_s) as response:
             if response.status_code != 200:
                 raise ProviderError(f"Downloading the generated image failed (HTTP {response.status_code})",
                                     retryable=response.status_code >= 500, code="download_failed")

@@ -16,12 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from core.context import Context
 from core.errors import ContentBlocked, GenerationFailed, NotFound, StudioError
 from core.events import Event, EventType
 from core.generation import jobs
 from core.generation.inputs import PortraitRequest, ResolvedCharacter, resolve_character
-from core.generation.persist import discard_portrait, fetch_image_bytes, image_limits, store_portrait
+from core.generation.persist import (
+    discard_portrait,
+    download_client,
+    fetch_image_bytes,
+    image_limits,
+    store_portrait,
+)
 from core.generation.progress import ProgressReporter
 from core.generation.prompt import build_prompt
 from core.generation.provider_setup import ProviderFactory, default_factory
@@ -60,6 +68,7 @@ class GenerationService:
         self._overall = asyncio.Semaphore(max(1, ctx.settings.max_jobs_total))
         self._per_user: dict[str, asyncio.Semaphore] = {}
         self._tasks: dict[str, asyncio.Task[Any]] = {}
+        self._http: httpx.AsyncClient | None = None
 
     async def generate_portrait(self, actor: User, request: PortraitRequest,
                                 on_job: Callable[[Job], None] | None = None) -> PortraitResult:
@@ -118,6 +127,9 @@ class GenerationService:
         for provider in self._providers.values():
             await provider.aclose()
         self._providers.clear()
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
 
     async def _run(self, actor: User, job: Job, key: str, character: ResolvedCharacter, reference: Reference | None,
                    candidates: list[RoutedModel], prompt: str, request: PortraitRequest,
@@ -136,7 +148,9 @@ class GenerationService:
         reporter.stage("finalizing", 96)
         persist_started = time.perf_counter()
         limits = image_limits(self.ctx.settings)
-        data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s)
+        if self._http is None:
+            self._http = download_client()
+        data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s, self._http)
         path_owner = character.id or "temp"
         stored = await store_portrait(self.ctx.storage, self.ctx.settings, data,
                                       portrait_key(actor.id, path_owner, job.id), image.url)

@@ -1,0 +1,157 @@
+"""Issue 5's figures: pipeline overhead beyond the provider, and 50 concurrent generations.
+
+A loopback server speaking fal's sync protocol plays the provider (in its own thread and event loop,
+as a remote service would be); the studio's fal row points at it. Overhead = pipeline wall time minus
+the provider call's own time, for a 1024x1024 PNG portrait, on SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+import time
+from typing import Any
+
+from aiohttp import web
+from PIL import Image
+from sqlmodel import select
+
+from bench.common import bench_context, percentile, summary_ms, target
+from core import auth, characters
+from core.container import Studio
+from core.generation.inputs import PortraitRequest
+from core.models import ApiModel, ApiProvider
+from core.seed import seed_database
+
+MODEL_KEY = "fal-ai/flux/dev"
+OVERHEAD_RUNS = 30
+CONCURRENT = 50
+PROVIDER_DELAY_S = 2.0
+
+
+def run() -> dict[str, Any]:
+    image = _portrait_png()
+    figures: dict[str, Any] = {}
+    with _ProviderThread(image) as provider:
+        figures["overhead"] = asyncio.run(_overhead(provider))
+        figures["concurrent"] = asyncio.run(_concurrent(provider))
+    overhead = figures["overhead"]
+    concurrent = figures["concurrent"]
+    return {"figures": figures, "targets": [
+        target("pipeline overhead p50, provider excluded (ms)", overhead["overhead_ms"]["p50_ms"], "<", 60),
+        target(f"{CONCURRENT} concurrent x {PROVIDER_DELAY_S}s provider: wall / provider time",
+               concurrent["wall_over_provider"], "<", 2.5),
+        target("event-loop lag p99 during the 50 (ms)", concurrent["loop_lag_p99_ms"], "<", 50),
+    ]}
+
+
+async def _overhead(provider: _ProviderThread) -> dict[str, Any]:
+    provider.delay_s = 0.0
+    with bench_context("sqlite") as ctx:
+        studio, user, character_id = _setup(ctx, provider.url, max_jobs=8)
+        samples, provider_ms = [], []
+        for _ in range(OVERHEAD_RUNS):
+            result = await studio.generation.generate_portrait(user, PortraitRequest(character_id=character_id))
+            samples.append((result.timings["total_ms"] - result.timings["provider_ms"]) / 1000)
+            provider_ms.append(result.timings["provider_ms"])
+        await studio.generation.aclose()
+    return {"overhead_ms": summary_ms(samples[3:]), "provider_call_ms_p50": sorted(provider_ms)[len(provider_ms) // 2],
+            "image": "1024x1024 PNG", "runs": OVERHEAD_RUNS}
+
+
+async def _concurrent(provider: _ProviderThread) -> dict[str, Any]:
+    provider.delay_s = PROVIDER_DELAY_S
+    with bench_context("sqlite") as ctx:
+        studio, user, character_id = _setup(ctx, provider.url, max_jobs=CONCURRENT)
+        lags: list[float] = []
+        stop = asyncio.Event()
+        ticker = asyncio.create_task(_measure_lag(lags, stop))
+        started = time.perf_counter()
+        results = await asyncio.gather(*[
+            studio.generation.generate_portrait(user, PortraitRequest(character_id=character_id))
+            for _ in range(CONCURRENT)])
+        wall = time.perf_counter() - started
+        stop.set()
+        await ticker
+        await studio.generation.aclose()
+    return {"jobs": len(results), "wall_s": round(wall, 3), "provider_s": PROVIDER_DELAY_S,
+            "wall_over_provider": round(wall / PROVIDER_DELAY_S, 3),
+            "loop_lag_p99_ms": round(percentile(lags, 99) * 1000, 2),
+            "loop_lag_max_ms": round(max(lags) * 1000, 2)}
+
+
+async def _measure_lag(lags: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        expected = loop.time() + interval
+        await asyncio.sleep(interval)
+        lags.append(max(0.0, loop.time() - expected))
+
+
+def _setup(ctx: Any, url: str, max_jobs: int) -> tuple[Studio, Any, str]:
+    seed_database(ctx.db)
+    ctx.settings.fal_key = "bench-key"
+    ctx.settings.max_jobs_total = max_jobs
+    ctx.settings.max_jobs_per_user = max_jobs
+    with ctx.db.write() as session:
+        provider = session.exec(select(ApiProvider).where(ApiProvider.name == "fal")).one()
+        provider.is_active, provider.base_url = True, url
+        provider.config = {"mode": "sync", "run_base": url}
+        model = session.exec(select(ApiModel).where(ApiModel.model_key == MODEL_KEY)).one()
+        model.is_active = True
+        session.add_all([provider, model])
+    user = auth.create_user(ctx.db, "bench@example.com", "bench password")
+    character = characters.create_character(ctx, user, {"name": "Bench", "description": "x" * 80})
+    return Studio.create(ctx), user, character.id
+
+
+def _portrait_png() -> bytes:
+    image = Image.radial_gradient("L").resize((1024, 1024)).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class _ProviderThread:
+    """fal's sync endpoint on 127.0.0.1 in its own thread: answers after ``delay_s`` with an image URL."""
+
+    def __init__(self, image: bytes) -> None:
+        self.image = image
+        self.delay_s = 0.0
+        self.url = ""
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> _ProviderThread:
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        app = web.Application()
+        app.router.add_post(f"/{MODEL_KEY}", self._generate)
+        app.router.add_get("/portrait.png", self._png)
+        runner = web.AppRunner(app, access_log=None)
+        self._loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self._loop.run_until_complete(site.start())
+        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _generate(self, _request: web.Request) -> web.Response:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return web.json_response({"images": [{"url": f"{self.url}/portrait.png", "width": 1024, "height": 1024}],
+                                  "seed": 1})
+
+    async def _png(self, _request: web.Request) -> web.Response:
+        return web.Response(body=self.image, content_type="image/png")
