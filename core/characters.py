@@ -18,11 +18,13 @@ from core.context import Context
 from core.errors import Conflict, ValidationError
 from core.events import Event, EventType
 from core.models import Character, CharacterScene, User, utcnow
+from core.urls import refresh
 from storage.base import REFERENCE_IMAGES, USER_LIBRARY, StorageError, object_key
 
 log = logging.getLogger(__name__)
 
 SortKey = Literal["updated", "created", "name"]
+URL_FIELDS = ("image_url", "reference_image_url")
 LIST_LIMIT_MAX = 200
 
 
@@ -38,7 +40,9 @@ def create_character(ctx: Context, actor: User, data: dict[str, Any], *,
 
 def get_character(ctx: Context, actor: User, character_id: str) -> Character:
     with ctx.db.read() as session:
-        return readable_character(session, actor, character_id)
+        character = readable_character(session, actor, character_id)
+    refresh(ctx.storage, [character], *URL_FIELDS)
+    return character
 
 
 def update_character(ctx: Context, actor: User, character_id: str, changes: dict[str, Any],
@@ -92,7 +96,9 @@ def list_characters(ctx: Context, actor: User, *, search: str = "", sort: SortKe
     }[sort]
     stmt = stmt.order_by(order, col(Character.id)).offset(max(0, offset)).limit(limit)
     with ctx.db.read() as session:
-        return list(session.exec(stmt))
+        rows = list(session.exec(stmt))
+    refresh(ctx.storage, rows, *URL_FIELDS)
+    return rows
 
 
 def duplicate_character(ctx: Context, actor: User, character_id: str) -> Character:

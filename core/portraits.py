@@ -18,7 +18,8 @@ from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.events import Event, EventType
 from core.models import Character, CharacterPortrait, User, utcnow
-from storage.base import USER_LIBRARY, StorageError
+from core.urls import refresh
+from storage.base import USER_LIBRARY, StorageError, delete_with_thumbnails
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,9 @@ def list_portraits(ctx: Context, actor: User, character_id: str, *, limit: int =
         stmt = (select(CharacterPortrait).where(CharacterPortrait.character_id == character_id)
                 .order_by(*GALLERY_ORDER)
                 .offset(max(0, offset)).limit(limit))
-        return list(session.exec(stmt))
+        rows = list(session.exec(stmt))
+    refresh(ctx.storage, rows, "image_url", "thumbnail_url")
+    return rows
 
 
 def count_portraits(ctx: Context, actor: User, character_id: str) -> int:
@@ -51,7 +54,8 @@ def get_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPortra
         if portrait is None:
             raise NotFound("Portrait not found")
         readable_character(session, actor, portrait.character_id)
-        return portrait
+    refresh(ctx.storage, [portrait], "image_url", "thumbnail_url")
+    return portrait
 
 
 def add_portrait(ctx: Context, actor: User, character_id: str, *, image_url: str,
@@ -157,12 +161,13 @@ def reorder_portraits(ctx: Context, actor: User, character_id: str, order: list[
 def remove_portrait_files(ctx: Context, portrait: CharacterPortrait) -> None:
     """Delete the stored image and thumbnails named in the portrait's metadata (best effort)."""
     meta = portrait.generation_metadata or {}
-    keys = [meta.get("storage_path"), *(meta.get("thumbnail_paths") or {}).values()]
-    for key in filter(None, keys):
-        try:
+    try:
+        if meta.get("storage_path"):
+            delete_with_thumbnails(ctx.storage, USER_LIBRARY, str(meta["storage_path"]))
+        for key in (meta.get("thumbnail_paths") or {}).values():
             ctx.storage.delete(USER_LIBRARY, str(key))
-        except (StorageError, ValueError):
-            log.exception("could not remove stored file %s of portrait %s", key, portrait.id)
+    except (StorageError, ValueError):
+        log.exception("could not remove the stored files of portrait %s", portrait.id)
 
 
 def portrait_event(portrait: CharacterPortrait) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.events import Event, EventType
 from core.models import CharacterScene, User, utcnow
+from core.urls import refresh
 
 SCENE_NAME_MAX = 100
 SCENE_TEXT_MAX = 5_000
@@ -26,7 +27,9 @@ def list_scenes(ctx: Context, actor: User, character_id: str) -> list[CharacterS
         readable_character(session, actor, character_id)
         stmt = (select(CharacterScene).where(CharacterScene.character_id == character_id)
                 .order_by(col(CharacterScene.priority).desc(), col(CharacterScene.created_at), col(CharacterScene.id)))
-        return list(session.exec(stmt))
+        rows = list(session.exec(stmt))
+    refresh(ctx.storage, rows, "image_url")
+    return rows
 
 
 def create_scene(ctx: Context, actor: User, character_id: str, data: dict[str, Any]) -> CharacterScene:

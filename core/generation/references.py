@@ -13,10 +13,10 @@ import asyncio
 import base64
 import binascii
 from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
 
 from core.errors import ValidationError
 from core.models import User
+from core.urls import locate
 from storage.base import BUCKETS, REFERENCE_IMAGES, USER_LIBRARY, InvalidKey, ObjectNotFound, Storage, check_key
 
 NOT_FOUND = "Reference image not found"
@@ -52,15 +52,13 @@ async def load_reference(storage: Storage, actor: User, ref: str) -> Reference:
 
 
 def _candidates(ref: str) -> list[tuple[str, str]]:
-    path = unquote(urlsplit(ref).path) if "://" in ref or ref.startswith("/") else ref
-    for bucket in BUCKETS:
-        marker = f"/{bucket}/"
-        if f"/{path}".find(marker) >= 0:
-            index = f"/{path}".find(marker)
-            return [(bucket, f"/{path}"[index + len(marker):])]
     if "://" in ref or ref.startswith("/"):
-        return []
-    return [(REFERENCE_IMAGES, path), (USER_LIBRARY, path)]
+        found = locate(ref)
+        return [found] if found else []
+    for bucket in BUCKETS:
+        if ref.startswith(f"{bucket}/"):
+            return [(bucket, ref[len(bucket) + 1:])]
+    return [(REFERENCE_IMAGES, ref), (USER_LIBRARY, ref)]
 
 
 def _decode_data_uri(uri: str) -> bytes:
