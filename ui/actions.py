@@ -6,6 +6,7 @@ session or a core service, so they can be reused on the studio, create and previ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from core.generation.routing import RoutedModel
@@ -14,12 +15,15 @@ from core.reference_images import LibraryImage
 
 
 class StudioActions(Protocol):
+    scene_listeners: list[Callable[[], None]]  # called after the scene list changed
+
     # character
     async def save(self) -> bool: ...
     async def suggest(self, field: str) -> None: ...
     async def apply_template(self, template: CharacterTemplate) -> None: ...
     def templates(self) -> list[CharacterTemplate]: ...
     def presets(self, kind: str) -> list[Preset]: ...
+    def chat_models(self) -> list[tuple[str, str]]: ...
     async def apply_appearance_preset(self, preset: Preset) -> None: ...
 
     # generation and reference image

@@ -282,6 +282,7 @@ class StudioOptions:
     prompt = BindableProperty()  # the prompt bar's text (at most 200 characters)
     i2i_count = BindableProperty()  # active I2I-capable models, for the Image Match Mode badge
     sidebar_width = BindableProperty()
+    chat_model_id = BindableProperty()  # api_models.id of the chat model for suggestions, or None (best active)
 
     def __init__(self) -> None:
         self.model_id = None
@@ -289,3 +290,4 @@ class StudioOptions:
         self.prompt = ""
         self.i2i_count = 0
         self.sidebar_width = 340
+        self.chat_model_id = None

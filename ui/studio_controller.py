@@ -23,7 +23,7 @@ from core.generation.routing import RoutedModel, count_i2i_models, list_image_mo
 from core.models import Character, CharacterScene, CharacterTemplate, Job, Preset, User
 from core.presets import list_presets, preset_tags
 from core.reference_images import LibraryImage, clear_reference, list_library, upload_reference, use_stored_image
-from core.suggestions import suggest_for_character
+from core.suggestions import chat_models, suggest_for_character
 from core.templates import apply_template, list_templates
 from ui.gallery_state import PAGE_SIZE, GalleryState
 from ui.state import AutoSaver, CharacterState, StudioOptions
@@ -101,7 +101,8 @@ class StudioController:
 
     async def suggest(self, field: str) -> None:
         try:
-            result = await suggest_for_character(self.ctx, self.user, field, values=self.state.values())
+            result = await suggest_for_character(self.ctx, self.user, field, values=self.state.values(),
+                                                 chat_model_id=self.options.chat_model_id)
         except StudioError as exc:
             self.notify(exc.message, type="negative")
             return
@@ -126,6 +127,11 @@ class StudioController:
 
     def presets(self, kind: str) -> list[Preset]:
         return list_presets(self.ctx.db, kind)
+
+    def chat_models(self) -> list[tuple[str, str]]:
+        """(id, label) of the active chat models for the suggestion selector; the built-in one is offline."""
+        return [(m.id, "Offline suggester (built-in)" if p.name == "builtin" else m.display_name)
+                for m, p in chat_models(self.ctx)]
 
     async def apply_appearance_preset(self, preset: Preset) -> None:
         tags = preset_tags(preset)

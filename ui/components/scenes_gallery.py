@@ -1,11 +1,71 @@
-"""Scene cards and "Add Scene" (stub, being built)."""
+"""The Scenes tab: scene cards (image or placeholder, name overlay, Edit / Delete) and "Add Scene".
+
+The grid is a refreshable owned by this call (one per open tab, never module-level). It redraws when
+the controller announces a changed scene list through ``actions.scene_listeners`` — after a save or
+delete here, or a ``scene.changed`` event from another tab — and stops listening when the tab goes.
+"""
 
 from __future__ import annotations
 
 from nicegui import ui
 
+from core.models import CharacterScene
 from ui.actions import StudioActions
+from ui.components.confirm_dialog import confirm
+from ui.components.scene_dialog import open_scene_dialog
 
 
-def scenes_gallery(actions: StudioActions) -> None:
-    ui.label("Scenes")
+def scenes_gallery(actions: StudioActions) -> ui.column:
+    with ui.column().classes("w-full gap-3") as column:
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label("Scenes").classes("text-lg font-medium")
+            ui.button("Add Scene", icon="add", on_click=lambda: open_scene_dialog(actions)) \
+                .props('unelevated no-caps color=primary data-testid="add-scene"').mark("add-scene")
+
+        @ui.refreshable
+        def grid() -> None:
+            scenes = actions.scenes()
+            if not scenes:
+                ui.label("No scenes yet: add one to give chats a place to start.").classes("text-grey-7") \
+                    .mark("no-scenes")
+                return
+            with ui.element("div").classes("grid grid-cols-2 md:grid-cols-3 xl:grid-cols-4 gap-3 w-full"):
+                for scene in scenes:
+                    _scene_card(scene, actions)
+
+        grid()
+
+    def redraw() -> None:
+        if not column.is_deleted:
+            grid.refresh()
+
+    actions.scene_listeners.append(redraw)
+    ui.context.client.on_delete(lambda: _discard(actions, redraw))
+    return column
+
+
+def _discard(actions: StudioActions, listener: object) -> None:
+    if listener in actions.scene_listeners:
+        actions.scene_listeners.remove(listener)  # type: ignore[arg-type]
+
+
+def _scene_card(scene: CharacterScene, actions: StudioActions) -> None:
+    async def delete() -> None:
+        if await confirm(f"Delete the scene “{scene.scene_name}”? This cannot be undone."):
+            await actions.delete_scene(scene.id)
+
+    with ui.card().tight().classes("relative overflow-hidden group") \
+            .props('flat bordered data-testid="scene-card"').mark("scene-card", f"scene-{scene.id}"):
+        with ui.element("div").classes("relative w-full aspect-video bg-grey-3 flex items-center justify-center"):
+            if scene.image_url:
+                ui.image(scene.image_url).classes("absolute inset-0 w-full h-full").props("fit=cover")
+            else:
+                ui.icon("landscape", size="xl", color="grey-5")
+            with ui.element("div").classes("absolute inset-x-0 bottom-0 px-2 py-1 bg-gradient-to-t "
+                                           "from-black/70 to-transparent"):
+                ui.label(scene.scene_name).classes("text-white text-sm font-medium truncate")
+        with ui.row().classes("w-full items-center justify-end gap-0 px-1"):
+            ui.button(icon="edit", on_click=lambda: open_scene_dialog(actions, scene)) \
+                .props("flat round dense size=sm").tooltip("Edit").mark("scene-edit")
+            ui.button(icon="delete", on_click=delete) \
+                .props("flat round dense size=sm color=negative").tooltip("Delete").mark("scene-delete")

@@ -1,16 +1,49 @@
-"""The studio's left column: save, avatar, suggest-all and the collapsible sections (stub, being built)."""
+"""The studio's left column: Save, the avatar, "Suggest all" and the four collapsible sections.
+
+It only composes: each section is its own component bound to the same ``CharacterState``, so a value
+changed in one place (a suggestion, a template, another tab) shows everywhere without wiring. The
+page owns the column's width; this fills it.
+"""
 
 from __future__ import annotations
 
 from nicegui import ui
 
 from ui.actions import StudioActions
+from ui.components.advanced_section import advanced_section
+from ui.components.appearance_section import appearance_section
+from ui.components.basic_info_section import basic_info_section
+from ui.components.personality_section import personality_section
+from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState, StudioOptions
 
 
-def studio_sidebar(state: CharacterState, options: StudioOptions, actions: StudioActions) -> None:
-    with ui.column().classes("w-full gap-2 p-3"):
-        ui.button("Save", on_click=actions.save).props('data-testid="save-button"')
-        ui.input("Name").bind_value(state, "name").props('data-testid="character-name"').classes("w-full")
-        ui.textarea("Description").bind_value(state, "description") \
-            .props('data-testid="character-description"').classes("w-full")
+def studio_sidebar(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
+    with ui.column().classes("w-full gap-2 p-3") as column:
+        with ui.row().classes("w-full items-center gap-3 no-wrap"):
+            _avatar(state)
+            with ui.column().classes("flex-1 min-w-0 gap-1"):
+                ui.label().bind_text_from(state, "name", backward=lambda n: n or "New character") \
+                    .classes("text-base font-medium truncate w-full")
+                suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
+                               tooltip="Fill and improve every field at once")
+            ui.button("Save", icon="save", on_click=actions.save) \
+                .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button")
+        basic_info_section(state, actions)
+        appearance_section(state, options, actions)
+        personality_section(state, actions)
+        advanced_section(state, options, actions)
+    return column
+
+
+def _avatar(state: CharacterState) -> None:
+    """64 px primary portrait; a spinner covers it while a portrait is being generated."""
+    with ui.element("div").classes("relative w-16 h-16 shrink-0 rounded-full overflow-hidden bg-grey-3 "
+                                   "flex items-center justify-center").mark("avatar"):
+        ui.image().classes("w-full h-full").props("fit=cover") \
+            .bind_source_from(state, "image_url", backward=lambda url: url or "") \
+            .bind_visibility_from(state, "image_url", backward=bool).mark("avatar-image")
+        ui.icon("person", size="lg", color="grey-6").bind_visibility_from(state, "image_url", backward=lambda u: not u)
+        with ui.element("div").classes("absolute inset-0 flex items-center justify-center bg-black/40") \
+                .bind_visibility_from(state, "is_generating").mark("avatar-spinner"):
+            ui.spinner(color="white", size="md")

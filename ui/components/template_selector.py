@@ -1,11 +1,45 @@
-"""The template dialog (stub, being built)."""
+"""The "Start from Template" dialog: a grid of template cards; a click fills the character.
+
+Templates overwrite the fields they define (that is what picking one means) but never the name, so a
+person can name the character first. The dialog is created per opening and deleted on close, so no
+hidden copy lingers in the page.
+"""
 
 from __future__ import annotations
 
 from nicegui import ui
 
+from core.models import CharacterTemplate
 from ui.actions import StudioActions
+from ui.components.transient_dialog import show_transient
 
 
-def open_template_selector(actions: StudioActions) -> None:
-    ui.notify("Templates are coming")
+def open_template_selector(actions: StudioActions) -> ui.dialog:
+    """Open the dialog; each card (testid ``template-button``) applies its template and closes it."""
+    with ui.dialog() as dialog, ui.card().classes("w-[880px] max-w-full").mark("template-selector"):
+        with ui.row().classes("w-full items-center justify-between"):
+            ui.label("Start from a template").classes("text-lg font-medium")
+            ui.button(icon="close", on_click=dialog.close).props("flat round dense")
+        templates = actions.templates()
+        if not templates:
+            ui.label("No templates are available.").classes("text-grey-7")
+        with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-2 md:grid-cols-3 gap-3 w-full "
+                                       "max-h-[70vh] overflow-y-auto p-1"):
+            for template in templates:
+                _card(template, actions, dialog)
+    show_transient(dialog)
+    return dialog
+
+
+def _card(template: CharacterTemplate, actions: StudioActions, dialog: ui.dialog) -> None:
+    async def pick() -> None:
+        await actions.apply_template(template)
+        dialog.close()
+
+    with ui.card().classes("cursor-pointer hover:shadow-lg transition-shadow gap-1") \
+            .props('flat bordered data-testid="template-button"') \
+            .mark("template-button", f"template-{template.slug}").on("click", pick):
+        with ui.row().classes("items-center gap-2 no-wrap"):
+            ui.icon(template.icon or "person", size="sm", color="primary")
+            ui.label(template.name).classes("font-medium")
+        ui.label(template.description).classes("text-xs text-grey-7 line-clamp-3")

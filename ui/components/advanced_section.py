@@ -1,0 +1,32 @@
+"""The sidebar's Advanced section: which chat model writes suggestions, visibility, system prompt.
+
+The chat model choice is per tab (``StudioOptions.chat_model_id``), not part of the character: it is
+a tool setting. "Automatic" uses the highest-priority active chat model; the built-in one is the
+offline suggester.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ui.actions import StudioActions
+from ui.state import CharacterState, StudioOptions
+
+AUTOMATIC = "automatic"
+
+
+def advanced_section(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.expansion:
+    choices: dict[str, str] = {AUTOMATIC: "Automatic (best available)"}
+    choices.update(dict(actions.chat_models()))
+    section = ui.expansion("Advanced", icon="tune").classes("w-full") \
+        .props("dense header-class=text-weight-medium").mark("section-advanced")
+    with section, ui.column().classes("w-full gap-2"):
+        ui.select(choices, label="AI model for suggestions", value=AUTOMATIC) \
+            .bind_value(options, "chat_model_id", forward=lambda v: None if v in (None, AUTOMATIC) else v,
+                        backward=lambda v: v if v in choices else AUTOMATIC) \
+            .props("outlined dense options-dense").classes("w-full").mark("chat-model")
+        ui.switch("Public (others can see and chat with this character)").bind_value(state, "is_public") \
+            .mark("is-public")
+        ui.textarea("System prompt").bind_value(state, "system_prompt") \
+            .props("outlined autogrow").classes("w-full").mark("system-prompt")
+    return section

@@ -1,0 +1,41 @@
+"""The sidebar's Appearance section: what portraits are generated from, and the Generate button.
+
+Preset chips add typical tags in one click; the details text (the character's ``traits``, as in the
+seed) and the two tag lists feed the prompt builder; the reference image and model selector decide
+how the picture is made. "Generate Portrait" sits here so the person can tweak and generate without
+leaving the section.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ui.actions import StudioActions
+from ui.components.model_selector import model_selector
+from ui.components.preset_chips import preset_chips
+from ui.components.reference_image import reference_image
+from ui.components.suggest_button import suggest_button
+from ui.components.tag_chips import tag_chips
+from ui.state import CharacterState, StudioOptions
+
+
+def appearance_section(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.expansion:
+    section = ui.expansion("Appearance", icon="face_retouching_natural", value=True).classes("w-full") \
+        .props("dense header-class=text-weight-medium").mark("section-appearance")
+    with section, ui.column().classes("w-full gap-3"):
+        preset_chips(actions.presets("appearance"), actions.apply_appearance_preset, marker="appearance-preset")
+        ui.textarea("Appearance details").bind_value(state, "traits") \
+            .props("outlined autogrow").classes("w-full").mark("appearance-details")
+        tag_chips(state, "appearance_tags", "Physical appearance tags", marker="appearance-tags")
+        tag_chips(state, "clothing_tags", "Default outfit tags", marker="clothing-tags")
+        ui.separator()
+        reference_image(state, options, actions)
+        model_selector(options, actions)
+        with ui.row().classes("w-full items-center justify-between no-wrap"):
+            suggest_button(lambda: actions.suggest("appearance"), marker="suggest-appearance",
+                           tooltip="Suggest appearance and outfit tags")
+            ui.button("Generate Portrait", icon="brush", on_click=lambda: actions.generate()) \
+                .props('unelevated no-caps color=primary data-testid="generate-portrait"') \
+                .bind_enabled_from(state, "is_generating", backward=lambda busy: not busy) \
+                .mark("generate-portrait")
+    return section

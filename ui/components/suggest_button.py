@@ -1,0 +1,35 @@
+"""A small "Suggest" button: runs one AI suggestion and shows a spinner until it is done.
+
+Suggestions can take seconds (a local model), so the button shows Quasar's loading spinner and is
+disabled while its call runs: a second click cannot start a duplicate request that would overwrite
+the first answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import ui
+
+
+def suggest_button(on_suggest: Callable[[], Awaitable[None]], label: str = "Suggest", *,
+                   marker: str | None = None, tooltip: str | None = None) -> ui.button:
+    """A flat button that awaits ``on_suggest`` with a spinner; ``marker`` names it for tests."""
+
+    async def run() -> None:
+        button.props("loading")
+        button.disable()
+        try:
+            await on_suggest()
+        finally:
+            if not button.is_deleted:
+                button.props(remove="loading")
+                button.enable()
+
+    button = ui.button(label, icon="auto_awesome", on_click=run) \
+        .props("flat dense no-caps size=sm color=primary")
+    if marker:
+        button.mark(marker).props(f'data-testid="{marker}"')
+    if tooltip:
+        button.tooltip(tooltip)
+    return button
