@@ -129,6 +129,11 @@ class Character(SQLModel, table=True):
     forbidden_phrases: list[str] = _json([])
     voice_examples: list[str] = _json([])
     default_presets: dict[str, Any] = _json({})
+    # What a character card carried that has no column here (creator, lorebook, tags, unknown
+    # extensions, ...), kept verbatim so an export gives it back; see core/cards/mapping.py.
+    card_data: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False, server_default="{}")
+    )
     version: int = Field(default=1, sa_column=sa.Column(sa.Integer, nullable=False))
     created_at: datetime = _ts()
     updated_at: datetime = _ts()

@@ -19,6 +19,7 @@ from core.errors import NotFound, ValidationError
 from core.events import Event, EventType
 from core.generation.persist import image_limits
 from core.models import Character, User, utcnow
+from core.urls import url_cache
 from storage.base import (
     REFERENCE_IMAGES,
     USER_LIBRARY,
@@ -86,7 +87,7 @@ def _attach(ctx: Context, actor: User, character_id: str, bucket: str | None, ke
         character = writable_character(session, actor, character_id)
         previous = character.reference_image_path
         character.reference_image_path = f"{bucket}/{key}" if bucket and key else None
-        character.reference_image_url = ctx.storage.signed_url(bucket, key) if bucket and key else None
+        character.reference_image_url = url_cache(ctx.storage).signed_url(bucket, key) if bucket and key else None
         character.updated_at = utcnow()
         session.add(character)
     _remove_replaced(ctx, previous, character.reference_image_path)
@@ -112,7 +113,7 @@ def _library(ctx: Context, actor: User) -> list[LibraryImage]:
         stored = [o for o in ctx.storage.list(bucket, f"{actor.id}/") if not is_thumbnail_key(o.key)]
         keys = [o.key for o in stored][:LIBRARY_LIMIT]
         thumbs = {k: thumbnail_key(k, 256) for k in keys}
-        signed = ctx.storage.sign_many(bucket, [*keys, *thumbs.values()])
+        signed = url_cache(ctx.storage).sign_many(bucket, [*keys, *thumbs.values()])
         for key in keys:
             parts = key.split("/")
             character = parts[2] if kind == "portrait" and len(parts) > 3 else parts[1]

@@ -16,6 +16,7 @@ import httpx
 
 from core.config import Settings
 from core.generation.providers.base import GeneratedImage, ProviderError
+from core.urls import url_cache
 from storage.base import USER_LIBRARY, Storage, delete_with_thumbnails, put_with_thumbnails, thumbnail_key
 from storage.image_pool import prepare_portrait_async
 from storage.images import ImageLimits, ImageRejected
@@ -64,7 +65,7 @@ async def store_portrait(storage: Storage, settings: Settings, data: bytes, key:
     try:
         await asyncio.to_thread(put_with_thumbnails, storage, USER_LIBRARY, key, processed.data,
                                 processed.content_type, processed.thumbnails)
-        signed = await asyncio.to_thread(storage.sign_many, USER_LIBRARY, [key, *thumbs.values()],
+        signed = await asyncio.to_thread(url_cache(storage).sign_many, USER_LIBRARY, [key, *thumbs.values()],
                                          settings.signed_url_expiry_s)
     except Exception:
         if not fallback_url or fallback_url.startswith("data:"):
