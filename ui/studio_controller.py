@@ -145,7 +145,7 @@ class StudioController:
             self._models = list_image_models(self.ctx.db)
         return self._models
 
-    async def generate(self, prompt: str | None = None) -> None:
+    async def generate(self, prompt: str | None = None, scene_id: str | None = None) -> None:
         """The seed's generatePortrait: validate, save silently when new or dirty, then run the pipeline."""
         if self.state.is_generating:
             self.notify("A portrait is already being generated", type="warning")
@@ -166,7 +166,8 @@ class StudioController:
         request = PortraitRequest(character_id=self.state.character_id, prompt_override=text.strip() or None,
                                   reference_image_url=self.state.reference_image_url,
                                   api_model_id=self.options.model_id,
-                                  presets={"pose": self.options.pose} if self.options.pose else {})
+                                  presets={"pose": self.options.pose} if self.options.pose and not scene_id else {},
+                                  scene_id=scene_id)
         self.state.is_generating = True
         self.state.progress = 0.0
         background_tasks.create(self._run_generation(request), name="generate-portrait")
@@ -259,7 +260,7 @@ class StudioController:
         if scene is None:
             return
         prompt = (scene.scene_prompt or scene.scene_description or scene.scene_name)[:200]
-        await self.generate(prompt)
+        await self.generate(prompt, scene_id=scene_id)
 
     # -- helpers ---------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ class PortraitRequest:
     api_model_id: str | None = None
     presets: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
+    scene_id: str | None = None  # a scene image: stored with the character, set on the scene, not a portrait
 
     def __post_init__(self) -> None:
         validate_request(self)

@@ -38,6 +38,7 @@ from core.generation.references import Reference, load_reference
 from core.generation.routing import RoutedModel, route_image_request
 from core.models import Job, User
 from core.portraits import add_portrait
+from core.scenes import update_scene
 from storage.base import portrait_key
 from storage.images import ImageRejected
 
@@ -162,7 +163,14 @@ class GenerationService:
             "width": stored.width, "height": stored.height,
         }
         portrait_id = None
-        if character.id is not None:
+        if character.id is not None and request.scene_id:
+            try:
+                await asyncio.to_thread(update_scene, self.ctx, actor, request.scene_id,
+                                        {"image_url": stored.image_url})
+            except BaseException:
+                await discard_portrait(self.ctx.storage, stored.storage_path)
+                raise
+        elif character.id is not None:
             try:
                 portrait = await asyncio.to_thread(
                     add_portrait, self.ctx, actor, character.id, image_url=stored.image_url,
