@@ -23,7 +23,7 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageOps
 
 from storage.base import THUMBNAIL_SIZES
-from storage.png import encode_png, thread_pool
+from storage.png import encode_png, strip_png_metadata, thread_pool
 
 # HEIF through Pillow's own API; embedded thumbnails are never needed. libheif applies the image's
 # rotation/mirroring on decode and resets the EXIF orientation to 1, so orientation stays right.
@@ -351,8 +351,17 @@ def prepare_reference(data: bytes, limits: ImageLimits) -> ProcessedImage:
 
 
 def prepare_portrait(data: bytes, limits: ImageLimits) -> ProcessedImage:
-    """A generated portrait for the user library: a cleaned PNG (the ``{job_id}.png`` key) + thumbnails."""
-    return process_image(data, limits, output="png")
+    """A generated portrait for the user library: a cleaned PNG (the ``{job_id}.png`` key) + thumbnails.
+
+    A plain PNG (what image models return) keeps its pixel data as it is, minus its text chunks: the
+    full decode still checks every byte and feeds the thumbnails, but the costly re-encode is skipped.
+    """
+    info = inspect_image(data, limits)
+    stripped = strip_png_metadata(data) if info.format == "png" else None
+    if stripped is None:
+        return process_image(data, limits, output="png")
+    im, _icc = _decode(data, info, None)
+    return ProcessedImage(stripped, "png", im.width, im.height, "png", _thumbnails(im, limits.thumbnail_sizes))
 
 
 def make_thumbnails(data: bytes, limits: ImageLimits) -> dict[int, bytes]:

@@ -66,20 +66,27 @@ class LocalStorage:
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> StoredObject:
         path = self._path(bucket, key)
         meta_path = self._meta_path(bucket, key)
-        meta = json.dumps({"content_type": content_type}).encode()
+        # The content type is only written down when the key's extension would not say it: an
+        # image's extra synced file would double the cost of every put.
+        meta = None if content_type == _guess(key) else json.dumps({"content_type": content_type}).encode()
         # Both files are complete on disk before either is renamed into place; a failure before
         # the data rename leaves the old object untouched. A concurrent delete may prune the fresh
         # directories between mkdir and rename: retry then.
         for attempt in range(3):
             tmp_data = tmp_meta = None
             try:
-                tmp_data, tmp_meta = self._temp_file(data), self._temp_file(meta)
+                tmp_data = self._temp_file(data)
+                tmp_meta = self._temp_file(meta) if meta is not None else None
                 path.parent.mkdir(parents=True, exist_ok=True)
-                meta_path.parent.mkdir(parents=True, exist_ok=True)
+                if tmp_meta is not None:
+                    meta_path.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(tmp_data, path)
                 tmp_data = None
-                os.replace(tmp_meta, meta_path)
-                tmp_meta = None
+                if tmp_meta is not None:
+                    os.replace(tmp_meta, meta_path)
+                    tmp_meta = None
+                else:
+                    meta_path.unlink(missing_ok=True)
                 return StoredObject(bucket, key, len(data), content_type, _etag(path.stat()))
             except FileNotFoundError:
                 if attempt == 2:
@@ -174,7 +181,7 @@ class LocalStorage:
         try:
             content_type = str(json.loads(self._meta_path(bucket, key).read_text())["content_type"])
         except (OSError, ValueError, KeyError, TypeError):
-            content_type = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            content_type = _guess(key)
         return StoredObject(bucket, key, info.st_size, content_type, _etag(info))
 
     def _temp_file(self, data: bytes) -> str:
@@ -191,6 +198,10 @@ class LocalStorage:
             Path(tmp).unlink(missing_ok=True)
             raise
         return tmp
+
+
+def _guess(key: str) -> str:
+    return mimetypes.guess_type(key)[0] or "application/octet-stream"
 
 
 def _etag(info: os.stat_result) -> str:

@@ -107,3 +107,39 @@ def _filtered_rows(im: Image.Image, bpp: int) -> bytes:
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(data, zlib.crc32(kind)))
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PASS_THROUGH = {b"IHDR", b"PLTE", b"tRNS", b"IDAT", b"IEND", b"gAMA", b"cHRM", b"sRGB", b"sBIT"}
+_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"tIME", b"pHYs", b"bKGD", b"hIST", b"sPLT"}
+
+
+def strip_png_metadata(data: bytes) -> bytes | None:
+    """The same PNG without its text and time chunks, pixels byte-for-byte untouched; None when unsure.
+
+    Generated portraits arrive as PNGs carrying the generator's parameters in text chunks; dropping
+    those chunks cleans the file without the cost of decoding and re-encoding it. Anything this
+    function does not fully understand (ICC profiles, EXIF orientation, animation, private chunks,
+    a bad CRC) returns None, and the caller re-encodes from the pixels instead.
+    """
+    if not data.startswith(PNG_SIGNATURE):
+        return None
+    out = [PNG_SIGNATURE]
+    offset = len(PNG_SIGNATURE)
+    while offset + 12 <= len(data):
+        length = struct.unpack(">I", data[offset:offset + 4])[0]
+        kind = data[offset + 4:offset + 8]
+        end = offset + 12 + length
+        if end > len(data):
+            return None
+        body = data[offset + 8:offset + 8 + length]
+        if struct.unpack(">I", data[offset + 8 + length:end])[0] != zlib.crc32(body, zlib.crc32(kind)):
+            return None
+        if kind in _PASS_THROUGH:
+            out.append(data[offset:end])
+        elif kind not in _DROPPED:
+            return None
+        offset = end
+        if kind == b"IEND":
+            return b"".join(out)
+    return None
