@@ -6,10 +6,11 @@ from core.container import Studio
 
 
 def register_pages(studio: Studio) -> None:
-    from ui.pages import account_page, home_page, login_page, preview_page, studio_page
+    from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
 
     login_page.register(studio)
     account_page.register(studio)
     home_page.register(studio)
     preview_page.register(studio)
+    create_page.register(studio)
     studio_page.register(studio)

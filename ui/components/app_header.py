@@ -1,0 +1,33 @@
+"""The header of the non-studio pages: the app name (home), the account link and sign-out.
+
+Sign-out is hidden in single-user mode (``STUDIO_AUTH=none``), where there is no session to end.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.models import User
+from ui.session import sign_out
+
+
+def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
+    with ui.header().classes("bg-white text-grey-9 shadow-sm px-3 py-2 items-center gap-2 no-wrap") as header:
+        ui.link("Character Studio", "/").classes("text-lg font-semibold no-underline text-primary truncate") \
+            .mark("home-link")
+        if title:
+            ui.label(f"· {title}").classes("text-grey-7 truncate max-sm:hidden")
+        ui.space()
+        ui.button(icon="account_circle", on_click=lambda: ui.navigate.to("/account")) \
+            .props('flat round dense aria-label="Account" data-testid="account-link"').mark("account-link") \
+            .tooltip(user.email)
+        if not single_user:
+            ui.button("Sign out", icon="logout", on_click=sign_out_and_leave) \
+                .props('flat dense no-caps data-testid="sign-out"').mark("sign-out")
+    return header
+
+
+def sign_out_and_leave() -> None:
+    """End the session and show the sign-in page (the current page would only bounce there anyway)."""
+    sign_out()
+    ui.navigate.to("/login")

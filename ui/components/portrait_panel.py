@@ -1,0 +1,37 @@
+"""The create form's portrait panel: the primary portrait, appearance presets, model and Generate.
+
+The preview follows ``state.image_url`` (the primary portrait), so a portrait finished by the pipeline
+shows up without a reload; while generating, an overlay with the real progress covers it.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from ui.actions import StudioActions
+from ui.components.model_selector import model_selector
+from ui.components.preset_chips import preset_chips
+from ui.state import CharacterState, StudioOptions
+
+
+def portrait_panel(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
+    with ui.column().classes("w-full gap-3") as panel:
+        with ui.element("div").classes("relative w-full aspect-square rounded-xl overflow-hidden bg-grey-3"):
+            ui.image().classes("w-full h-full").props('fit=cover alt="Primary portrait"') \
+                .bind_source_from(state, "image_url", backward=lambda url: url or "") \
+                .bind_visibility_from(state, "image_url", backward=bool).mark("portrait-preview")
+            with ui.column().classes("absolute-full items-center justify-center gap-1 text-grey-6") \
+                    .bind_visibility_from(state, "image_url", backward=lambda url: not url):
+                ui.icon("person", size="5rem")
+                ui.label("No portrait yet").classes("text-sm").mark("portrait-placeholder")
+            with ui.column().classes("absolute-full items-center justify-center gap-2 bg-black/50 text-white") \
+                    .bind_visibility_from(state, "is_generating").mark("generating-overlay"):
+                ui.spinner(size="3rem", color="white")
+                ui.label().bind_text_from(state, "progress", backward=lambda p: f"Generating… {round((p or 0) * 100)}%")
+        ui.label("Appearance presets").classes("text-xs font-medium text-grey-7")
+        preset_chips(actions.presets("appearance"), actions.apply_appearance_preset, marker="appearance-preset")
+        model_selector(options, actions)
+        ui.button("Generate Portrait", icon="auto_awesome", on_click=lambda: actions.generate()) \
+            .props('unelevated no-caps data-testid="generate-portrait"').classes("w-full") \
+            .bind_enabled_from(state, "is_generating", backward=lambda busy: not busy).mark("generate-portrait")
+    return panel

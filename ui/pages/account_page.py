@@ -1,0 +1,130 @@
+"""``/account``: who is signed in, and the API tokens scripts use to reach the HTTP API.
+
+A new token is shown exactly once (only its digest is stored), so the page says so and offers a copy
+button; revoking asks first because scripts using the token stop working at once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from nicegui import run, ui
+
+from core import auth
+from core.container import Studio
+from core.errors import StudioError, ValidationError
+from core.models import ApiToken, User
+from ui.components.app_header import app_header, sign_out_and_leave
+from ui.components.confirm_dialog import confirm
+from ui.session import require_user
+
+
+def register(studio: Studio) -> None:
+    @ui.page("/account", title="Account · Character Studio")
+    async def account() -> None:
+        user = require_user(studio, "/account")
+        if user is None:
+            return
+        AccountView(studio, user).build()
+
+
+class AccountView:
+    """One page instance: the profile, the token form and the token list."""
+
+    def __init__(self, studio: Studio, user: User) -> None:
+        self.studio = studio
+        self.db = studio.ctx.db
+        self.user = user
+        self.single_user = studio.ctx.settings.auth == "none"
+
+    def build(self) -> None:
+        app_header(self.user, single_user=self.single_user, title="Account")
+        with ui.column().classes("w-full max-w-2xl mx-auto p-4 gap-4"):
+            with ui.card().classes("w-full"):
+                ui.label("Account").classes("text-lg font-semibold")
+                ui.label(self.user.display_name or self.user.email).classes("font-medium").mark("display-name")
+                ui.label(self.user.email).classes("text-grey-7 break-all").mark("account-email")
+                if self.user.is_admin:
+                    ui.badge("Admin", color="primary").classes("self-start")
+                if self.single_user:
+                    ui.label("Single-user mode: sign-in is turned off on this machine.").classes("text-sm text-grey-7")
+                else:
+                    ui.button("Sign out", icon="logout", on_click=sign_out_and_leave).props("outline no-caps") \
+                        .classes("self-start").mark("account-sign-out")
+            with ui.card().classes("w-full"):
+                ui.label("API tokens").classes("text-lg font-semibold")
+                ui.label("Scripts send a token as 'Authorization: Bearer <token>' to use the HTTP API "
+                         "as you.").classes("text-sm text-grey-7")
+                with ui.row().classes("w-full items-start gap-2 no-wrap"):
+                    self.name_input = ui.input("Token name", placeholder="e.g. my script") \
+                        .props("outlined dense maxlength=100").classes("flex-grow").mark("token-name")
+                    self.name_input.on("keydown.enter", self.create_token)
+                    ui.button("Create token", icon="add", on_click=self.create_token).props("no-caps") \
+                        .mark("create-token")
+                self.new_token_box = ui.column().classes("w-full")
+                self.token_list()
+
+    async def create_token(self) -> None:
+        self.name_input.error = None
+        try:
+            _token, plain = await run.io_bound(auth.create_token, self.db, self.user, self.name_input.value or "")
+        except ValidationError as exc:
+            self.name_input.error = exc.message
+            return
+        self.name_input.value = ""
+        self.show_new_token(plain)
+        self.token_list.refresh()
+
+    def show_new_token(self, plain: str) -> None:
+        """The one time the plain token exists outside the caller's hands."""
+        self.new_token_box.clear()
+        with self.new_token_box, ui.card().classes("w-full bg-amber-1").props("flat bordered"):
+            with ui.row().classes("items-center gap-2 no-wrap"):
+                ui.icon("warning", color="warning")
+                ui.label("Copy this token now: it will not be shown again.").classes("font-medium") \
+                    .mark("token-warning")
+            with ui.row().classes("w-full items-center gap-2 no-wrap"):
+                ui.label(plain).classes("font-mono text-sm break-all flex-grow").mark("new-token")
+
+                async def copy() -> None:
+                    await ui.clipboard.write(plain)
+                    ui.notify("Token copied", type="positive")
+
+                ui.button(icon="content_copy", on_click=copy).props('flat round aria-label="Copy token"') \
+                    .mark("copy-token")
+            ui.button("Done", on_click=self.new_token_box.clear).props("flat dense no-caps")
+
+    @ui.refreshable_method
+    def token_list(self) -> None:
+        tokens = auth.list_tokens(self.db, self.user)
+        if not tokens:
+            ui.label("No tokens yet.").classes("text-grey-7").mark("no-tokens")
+            return
+        with ui.list().props("separator").classes("w-full"):
+            for token in tokens:
+                self._token_row(token)
+
+    def _token_row(self, token: ApiToken) -> None:
+        with ui.item().classes("px-0").mark(f"token-row token-{token.id}"):
+            with ui.item_section():
+                ui.item_label(token.name).classes("font-medium break-all")
+                ui.item_label(f"Created {_when(token.created_at)} · last used {_when(token.last_used_at)}") \
+                    .props("caption")
+            with ui.item_section().props("side"):
+                ui.button("Revoke", on_click=lambda t=token: self.revoke(t)) \
+                    .props("flat dense no-caps color=negative").mark("revoke-token")
+
+    async def revoke(self, token: ApiToken) -> None:
+        if not await confirm(f"Revoke “{token.name}”? Scripts using it stop working at once.", ok_label="Revoke"):
+            return
+        try:
+            await run.io_bound(auth.revoke_token, self.db, self.user, token.id)
+        except StudioError as exc:
+            ui.notify(exc.message, type="negative")
+        else:
+            ui.notify("Token revoked", type="positive")
+        self.token_list.refresh()
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else "never"

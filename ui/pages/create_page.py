@@ -1,0 +1,100 @@
+"""``/create`` and ``/create/{id}``: the CreateCharacter form (the seed's quick, guided way to make one).
+
+Sticky header with the title and Save; on desktop (Tailwind ``md``, 768 px) a 400 px portrait panel
+beside the form sections, below that one column and a bottom save bar. Saves are explicit and strict
+(:class:`ui.form_controller.FormController`); a new character goes to its ``/create/{id}`` URL once
+created. Someone else's character, public or not, is "not found" here: this page edits.
+"""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from core.container import Studio
+from ui.components.conflict_banner import conflict_banner
+from ui.components.form_advanced import form_advanced
+from ui.components.form_basic_info import form_basic_info
+from ui.components.greetings_editor import greetings_editor
+from ui.components.portrait_panel import portrait_panel
+from ui.components.reference_image import reference_image
+from ui.components.tag_chips import tag_chips
+from ui.form_controller import FormController
+from ui.session import require_user
+
+
+def register(studio: Studio) -> None:
+    @ui.page("/create", title="Create Character · Character Studio")
+    async def create(role: str = "ai") -> None:
+        await build_form(studio, None, "user" if role == "user" else "ai")
+
+    @ui.page("/create/{character_id}", title="Edit Character · Character Studio")
+    async def edit(character_id: str) -> None:
+        await build_form(studio, character_id, "ai")
+
+
+async def build_form(studio: Studio, character_id: str | None, role: str) -> None:
+    user = require_user(studio, f"/create/{character_id}" if character_id else "/create")
+    if user is None:
+        return
+    form = FormController(studio, user, role=role)
+    if not await form.open(character_id):
+        _not_found()
+        return
+    form.attach(ui.context.client)
+    form.on_created = lambda cid: ui.navigate.history.replace(f"/create/{cid}")
+    form.on_saved_new = lambda cid: ui.navigate.to(f"/create/{cid}")
+    _header(form)
+    with ui.column().classes("w-full max-w-6xl mx-auto p-3 sm:p-4 gap-3 pb-24 md:pb-4"):
+        conflict_banner(form.state, form.saver.reload_theirs, form.saver.overwrite)
+        form.errors.summary = ui.label().classes("text-negative text-sm").mark("form-errors")
+        form.errors.summary.visible = False
+        with ui.element("div").classes("grid grid-cols-1 md:grid-cols-[400px_minmax(0,1fr)] gap-4 w-full"):
+            with ui.element("div").classes("w-full md:max-w-[400px] md:sticky md:top-20 self-start"):
+                portrait_panel(form.state, form.options, form)
+            with ui.column().classes("w-full gap-3 min-w-0"):
+                _sections(form)
+    with ui.footer().classes("md:hidden bg-white border-t p-2"):
+        ui.button("Save", icon="save", on_click=form.save).props("unelevated no-caps").classes("w-full") \
+            .mark("save-bar-button")
+
+
+def _header(form: FormController) -> None:
+    state = form.state
+    with ui.header().classes("bg-white text-grey-9 shadow-sm px-2 py-2 items-center gap-2 no-wrap"):
+        ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")) \
+            .props('flat round dense aria-label="Back to your characters"')
+        ui.label().bind_text_from(state, "character_id",
+                                  backward=lambda cid: "Edit Character" if cid else "Create Character") \
+            .classes("text-lg font-semibold truncate").mark("form-title")
+        ui.space()
+        ui.button("Open in studio", icon="brush",
+                  on_click=lambda: ui.navigate.to(f"/studio/{state.character_id}")) \
+            .props("flat dense no-caps").classes("max-md:hidden") \
+            .bind_visibility_from(state, "character_id", backward=bool)
+        ui.button("Save", icon="save", on_click=form.save).props('unelevated no-caps data-testid="save-button"') \
+            .classes("max-md:hidden").mark("save-button")
+
+
+def _sections(form: FormController) -> None:
+    state = form.state
+    with ui.card().classes("w-full"):
+        form_basic_info(state, form.errors)
+    with ui.card().classes("w-full p-0"), \
+            ui.expansion("Appearance Tags", icon="sell", value=True).classes("w-full").mark("section-appearance"), \
+            ui.column().classes("w-full gap-3"):
+        tag_chips(state, "appearance_tags", "Physical appearance", marker="appearance-tags")
+        tag_chips(state, "clothing_tags", "Default outfit", marker="clothing-tags")
+        reference_image(state, form.options, form)
+    with ui.card().classes("w-full p-0"), \
+            ui.expansion("Greetings", icon="chat").classes("w-full").mark("section-greetings"):
+        greetings_editor(state, form.errors)
+    with ui.card().classes("w-full p-0"), \
+            ui.expansion("Advanced", icon="tune").classes("w-full").mark("section-advanced"):
+        form_advanced(state, form.errors)
+
+
+def _not_found() -> None:
+    with ui.column().classes("w-full items-center py-16 gap-3 px-4"):
+        ui.icon("search_off", size="3rem", color="grey-5")
+        ui.label("Character not found").classes("text-xl font-semibold").mark("not-found")
+        ui.button("Back to your characters", on_click=lambda: ui.navigate.to("/")).props("flat no-caps")

@@ -1,0 +1,107 @@
+"""``/login`` and ``/logout``: the first start creates the admin account, later visits sign in.
+
+With ``STUDIO_AUTH=none`` there is nothing to sign in to, so ``/login`` goes straight home. Password
+checks (scrypt, slow on purpose) run off the event loop so one sign-in never stalls other tabs.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from nicegui import run, ui
+from starlette.responses import RedirectResponse
+
+from core import auth
+from core.container import Studio
+from core.errors import AuthError, ValidationError
+from ui.session import current_user, safe_next, sign_in, sign_out
+
+
+def register(studio: Studio) -> None:
+    db = studio.ctx.db
+
+    @ui.page("/login", title="Sign in · Character Studio")
+    async def login(next: str = "") -> RedirectResponse | None:  # noqa: A002 - the query parameter's name
+        target = safe_next(next)
+        if studio.ctx.settings.auth == "none":
+            return RedirectResponse("/")
+        if current_user(studio) is not None:
+            return RedirectResponse(target)
+        first_start = await run.io_bound(auth.user_count, db) == 0
+        with ui.column().classes("w-full max-w-sm mx-auto mt-10 px-4 gap-3"):
+            ui.label("Character Studio").classes("text-2xl font-semibold text-primary")
+            if first_start:
+                _create_admin_form(studio, target)
+            else:
+                _sign_in_form(studio, target)
+        return None
+
+    @ui.page("/logout")
+    def logout() -> RedirectResponse:
+        sign_out()
+        return RedirectResponse("/login" if studio.ctx.settings.auth != "none" else "/")
+
+
+def _sign_in_form(studio: Studio, target: str) -> None:
+    """Email and password; a wrong pair shows one message that does not say which part was wrong."""
+    ui.label("Sign in").classes("text-lg")
+    email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
+        .classes("w-full").mark("email")
+    password = ui.input("Password", password=True, password_toggle_button=True) \
+        .props('autocomplete=current-password outlined data-testid="password"').classes("w-full").mark("password")
+    error = ui.label().classes("text-negative text-sm").mark("login-error")
+    error.visible = False
+
+    async def submit() -> None:
+        button.disable()
+        try:
+            user = await run.io_bound(auth.authenticate, studio.ctx.db, email.value or "", password.value or "")
+        except AuthError as exc:
+            error.set_text(exc.message)
+            error.visible = True
+            password.value = ""
+            return
+        finally:
+            button.enable()
+        sign_in(user)
+        ui.navigate.to(target)
+
+    password.on("keydown.enter", submit)
+    button = ui.button("Sign in", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
+
+
+def _create_admin_form(studio: Studio, target: str) -> None:
+    """The very first account; ``core.auth.create_user`` makes the first account an admin."""
+    ui.label("Create the admin account").classes("text-lg").mark("create-admin")
+    ui.label("No account exists yet. The first account administers this studio.").classes("text-sm text-grey-7")
+    email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
+        .classes("w-full").mark("email")
+    password = ui.input("Password", password=True, password_toggle_button=True) \
+        .props('autocomplete=new-password outlined data-testid="password"').classes("w-full").mark("password")
+    repeat = ui.input("Repeat password", password=True) \
+        .props('autocomplete=new-password outlined data-testid="password-repeat"').classes("w-full") \
+        .mark("password-repeat")
+    fields = {"email": email, "password": password, "repeat": repeat}
+
+    async def submit() -> None:
+        for element in fields.values():
+            element.error = None
+        if (password.value or "") != (repeat.value or ""):
+            repeat.error = "The passwords do not match"
+            return
+        if await run.io_bound(auth.user_count, studio.ctx.db) > 0:
+            ui.notify("An account was created meanwhile: sign in instead", type="warning")
+            ui.navigate.to(f"/login?next={quote(target, safe='/')}")
+            return
+        try:
+            user = await run.io_bound(auth.create_user, studio.ctx.db, email.value or "", password.value or "")
+        except ValidationError as exc:
+            for field, message in exc.errors.items():
+                fields.get(field, email).error = message
+            return
+        sign_in(user)
+        ui.notify("Admin account created", type="positive")
+        ui.navigate.to(target)
+
+    repeat.on("keydown.enter", submit)
+    ui.button("Create account", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
