@@ -90,16 +90,17 @@ def _attach(ctx: Context, actor: User, character_id: str, bucket: str | None, ke
         character.reference_image_url = url_cache(ctx.storage).signed_url(bucket, key) if bucket and key else None
         character.updated_at = utcnow()
         session.add(character)
-    _remove_replaced(ctx, previous, character.reference_image_path)
+    _remove_replaced(ctx, previous, character.reference_image_path, f"{actor.id}/{character_id}/")
     ctx.events.publish(Event(EventType.CHARACTER_UPDATED, character_id, {
         "version": character.version, "source": None,
         "changes": {"reference_image_url": character.reference_image_url}}))
     return character
 
 
-def _remove_replaced(ctx: Context, previous: str | None, current: str | None) -> None:
-    """Delete the old uploaded reference file; portraits used as a reference are never deleted."""
-    if not previous or previous == current or not previous.startswith(f"{REFERENCE_IMAGES}/"):
+def _remove_replaced(ctx: Context, previous: str | None, current: str | None, own_prefix: str) -> None:
+    """Delete the old reference if it was uploaded for this character; portraits and other characters'
+    uploads picked from the library are never deleted."""
+    if not previous or previous == current or not previous.startswith(f"{REFERENCE_IMAGES}/{own_prefix}"):
         return
     try:
         delete_with_thumbnails(ctx.storage, REFERENCE_IMAGES, previous.split("/", 1)[1])
