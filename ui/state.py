@@ -223,35 +223,43 @@ class AutoSaver:
         await self.save_now()
 
     async def _save_once(self) -> None:
+        """One save; a stale version whose changes touch none of our fields is merged and retried."""
         state = self.state
-        changes = state.changed_fields()
-        if not changes:
-            state.dirty = False
-            state.save_status = "saved"
+        for _attempt in range(3):
+            changes = state.changed_fields()
+            if not changes:
+                state.dirty = False
+                state.save_status = "saved"
+                return
+            edits_before = state.edits
+            state.save_status = "saving"
+            try:
+                _stored, version = await self._save(changes, state.version)
+            except Conflict as exc:
+                current = _row_values(exc.current)
+                if state.merge_remote(current, int(current.get("version", 0))):
+                    state.conflict_current = current
+                    state.save_status = "conflict"
+                    return
+                continue  # someone saved other fields: we now stand on their version, try again
+            except StudioError as exc:
+                state.error_message = exc.message
+                state.save_status = "error"
+                return
+            except Exception:  # noqa: BLE001 - shown to the person, logged for the admin
+                log.exception("auto-save failed")
+                state.error_message = "Saving failed; your edits are kept in this tab"
+                state.save_status = "error"
+                return
+            self.saves += 1
+            state.error_message = ""
+            state.mark_saved(changes, version)
+            state.save_status = "unsaved" if state.dirty else "saved"
+            if state.dirty and state.edits != edits_before:
+                self.schedule()
             return
-        edits_before = state.edits
-        state.save_status = "saving"
-        try:
-            _stored, version = await self._save(changes, state.version)
-        except Conflict as exc:
-            state.conflict_current = _row_values(exc.current)
-            state.save_status = "conflict"
-            return
-        except StudioError as exc:
-            state.error_message = exc.message
-            state.save_status = "error"
-            return
-        except Exception:  # noqa: BLE001 - shown to the person, logged for the admin
-            log.exception("auto-save failed")
-            state.error_message = "Saving failed; your edits are kept in this tab"
-            state.save_status = "error"
-            return
-        self.saves += 1
-        state.error_message = ""
-        state.mark_saved(changes, version)
-        state.save_status = "unsaved" if state.dirty else "saved"
-        if state.dirty and state.edits != edits_before:
-            self.schedule()
+        state.save_status = "unsaved"
+        self.schedule()
 
 
 def _row_values(row: Any) -> dict[str, Any]:

@@ -1,0 +1,64 @@
+"""Two tabs on one character: saves reach the other tab without clobbering its unsaved edits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from nicegui.testing import User
+
+from core import auth, characters
+from tests.factories import DESCRIPTION
+from tests.ui.conftest import running_studio
+from tests.ui.waiting import eventually
+
+
+def _value(user: User, marker: str) -> str:
+    return next(iter(user.find(marker=marker).elements)).value
+
+
+async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
+        create_user: Callable[[], User]) -> None:
+    first, second = create_user(), create_user()
+    ctx = running_studio().ctx
+    owner = auth.local_user(ctx.db)
+    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+    await first.open(f"/studio/{character.id}")
+    await second.open(f"/studio/{character.id}")
+    second.find(marker="character-description").clear().type("My own unsaved description, " + "x" * 40)
+    first.find(marker="character-name").clear().type("Mira Vale")
+    await eventually(lambda: characters.get_character(ctx, owner, character.id).name == "Mira Vale",
+                     what="the first tab's auto-save")
+    await eventually(lambda: _value(second, "character-name") == "Mira Vale", what="the name in the second tab")
+    assert _value(second, "character-description").startswith("My own unsaved description")
+    await eventually(lambda: characters.get_character(ctx, owner, character.id).description.startswith("My own"),
+                     what="the second tab's own save")
+    stored = characters.get_character(ctx, owner, character.id)
+    assert stored.name == "Mira Vale"
+
+
+async def test_both_tabs_editing_one_field_gives_a_conflict_that_keeps_the_text(
+        create_user: Callable[[], User]) -> None:
+    first, second = create_user(), create_user()
+    ctx = running_studio().ctx
+    owner = auth.local_user(ctx.db)
+    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+    await first.open(f"/studio/{character.id}")
+    await second.open(f"/studio/{character.id}")
+    first.find(marker="character-name").clear().type("From tab one")
+    second.find(marker="character-name").clear().type("From tab two")
+    await eventually(lambda: _has(first, "Conflict") or _has(second, "Conflict"), within=10,
+                     what="one tab to report the conflict")
+    loser = first if _has(first, "Conflict") else second
+    kept = "From tab one" if loser is first else "From tab two"
+    assert _value(loser, "character-name") == kept  # the person's text survives
+    loser.find("Overwrite").click()
+    await eventually(lambda: characters.get_character(ctx, owner, character.id).name == kept, within=10,
+                     what="the overwrite to land")
+
+
+def _has(user: User, text: str) -> bool:
+    try:
+        user.find(text)
+    except AssertionError:
+        return False
+    return True
