@@ -56,6 +56,10 @@ def prepare_database(ctx: Context) -> None:
     from core.seed import seed_database
 
     seed_database(ctx.db)
+    from core.generation.provider_setup import activate_configured_providers
+
+    for name in activate_configured_providers(ctx.db, ctx.settings):
+        log.info("provider %s is configured and now active", name)
     # One SQLite file has one server process; on PostgreSQL others may be running jobs right now.
     failed = fail_stale_jobs(ctx.db, timedelta(0) if ctx.db.is_sqlite else STALE_AFTER)
     if failed:
