@@ -122,3 +122,35 @@ async def test_a_policy_block_is_not_retried_and_not_fallen_back(studio: Studio,
         await studio.generation.generate_portrait(user, PortraitRequest(character_id=character.id))
     assert len(fal.calls("POST", f"/{MODEL_KEY}")) == 1
     assert _counts(studio, user.id) == (0, [])
+
+
+async def test_per_user_limit_queues_the_second_job_until_the_first_is_done(studio: Studio,
+                                                                          fal: LoopbackServer) -> None:
+    import asyncio
+
+    studio.ctx.settings.max_jobs_per_user = 1
+    studio.ctx.settings.provider_timeout_s = 10.0
+    studio.generation = type(studio.generation)(studio.ctx)  # limits are read when the service is built
+    user = make_user(studio.ctx.db)
+    character = make_character(studio.ctx, user)
+    release = asyncio.Event()
+    ok = _ok(fal)
+
+    async def gated(request: web.Request) -> web.StreamResponse:
+        await release.wait()
+        return await ok(request)  # type: ignore[operator]
+
+    fal.route("POST", f"/{MODEL_KEY}", gated)
+    job_ids: list[str] = []
+    runs = [asyncio.ensure_future(studio.generation.generate_portrait(
+        user, PortraitRequest(character_id=character.id), on_job=lambda job: job_ids.append(job.id)))
+        for _ in range(2)]
+    await fal.wait_for("POST", f"/{MODEL_KEY}", 1)
+    await asyncio.sleep(0.3)  # the window in which a second, unlimited job would also reach the provider
+    assert len(fal.calls("POST", f"/{MODEL_KEY}")) == 1
+    with studio.ctx.db.read() as session:
+        statuses = sorted(session.get(Job, job_id).status for job_id in job_ids)  # type: ignore[union-attr]
+    assert statuses == ["processing", "queued"]
+    release.set()
+    results = await asyncio.gather(*runs)
+    assert len({r.portrait_id for r in results}) == 2
