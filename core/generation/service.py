@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -265,7 +266,8 @@ def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCha
     return GenerationRequest(
         prompt=prompt, model_key=routed.model.model_key, input_defaults=dict(routed.model.input_defaults or {}),
         capabilities=dict(routed.model.capabilities or {}), reference_image=reference.data if reference else None,
-        seed=request.seed, width=width, height=height, enable_safety_checker=character.content_rating == "sfw",
+        seed=request.seed if request.seed is not None else secrets.randbelow(2**31),  # variety, yet reproducible
+        width=width, height=height, enable_safety_checker=character.content_rating == "sfw",
         tags=tuple(character.appearance_tags + character.clothing_tags),
     )
 
