@@ -74,3 +74,15 @@ def _has(user: User, marker: str) -> bool:
     except AssertionError:
         return False
     return True
+
+
+async def test_the_gallery_shows_48_and_loads_more_on_demand(user: User) -> None:
+    ctx, owner, character = _own_character()
+    for index in range(60):
+        portraits.add_portrait(ctx, owner, character.id, image_url=f"/p{index}.png")
+    await user.open(f"/studio/{character.id}")
+    assert len(user.find(marker="portrait-tile").elements) == 48
+    user.find(marker="load-more").click()
+    await eventually(lambda: len(user.find(marker="portrait-tile").elements) == 60, what="the next page")
+    ids = [t.props["data-portrait-id"] for t in user.find(marker="portrait-tile").elements]
+    assert len(set(ids)) == 60
