@@ -1,0 +1,87 @@
+"""Character cards over HTTP: import a card file as a new character, export a character as a card.
+
+``POST /api/v1/characters/import`` (multipart field ``file``) answers 201 with the new character plus
+the import's warnings and a summary of the card; a file that is not a usable card answers 400 with
+``code`` ``card_<reason>`` (``card_no_card``, ``card_zip_bomb``, ``card_not_an_image``, ...).
+``GET /api/v1/characters/{id}/export?format=png|json|charx`` downloads the card with a
+``Content-Disposition`` naming the file after the character.
+
+``/import`` is a POST on a single path segment; the character router has no POST on ``/{id}``, so
+the two never collide (and this router is mounted first all the same).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+
+from api.deps import bearer_user
+from api.schemas import CharacterOut, ErrorOut
+from core.card_export import export_card
+from core.card_import import import_card
+from core.cards import CardLimits, card_summary
+from core.container import Studio
+from core.models import User
+
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 404)}
+_DOWNLOAD = {200: {"description": "The card file", "content": {
+    "image/png": {}, "application/json": {}, "application/zip": {}}}}
+
+
+class CardSummaryOut(BaseModel):
+    spec: str | None
+    creator: str
+    creator_notes: str
+    character_version: str
+    tags: list[str]
+    nickname: str
+    lorebook_name: str
+    lorebook_entries: int
+    extension_keys: list[str]
+
+
+class CardImportOut(CharacterOut):
+    warnings: list[str]
+    portrait_count: int
+    scene_count: int
+    card: CardSummaryOut
+
+
+def build_router(studio: Studio) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/characters", tags=["cards"], responses=ERRORS)
+    current_user = bearer_user(studio)
+    ctx = studio.ctx
+
+    @router.post("/import", response_model=CardImportOut, status_code=201)
+    async def import_card_file(file: UploadFile = File(...), user: User = Depends(current_user)) -> Any:
+        """Import a PNG/APNG, JSON (V1, V2, V3) or CHARX card as a new private character of yours."""
+        limits = CardLimits.from_settings(ctx.settings)
+        data = await file.read(limits.max_file_bytes + 1)  # one byte over is enough to refuse it
+        result = await import_card(ctx, user, data, limits=limits)
+        character = CharacterOut.model_validate(result.character).model_dump()
+        summary = card_summary(result.character.card_data)
+        return CardImportOut(**character, warnings=result.warnings, portrait_count=len(result.portraits),
+                             scene_count=len(result.scenes), card=CardSummaryOut(**vars(summary)))
+
+    @router.get("/{character_id}/export", response_class=StreamingResponse, responses=_DOWNLOAD)
+    async def export_character(character_id: str, user: User = Depends(current_user),
+                               fmt: Literal["png", "json", "charx"] = Query("png", alias="format"),
+                               embed: bool = Query(True, description="PNG: also carry the other portraits, scene "
+                                                                     "images and the reference as asset chunks")
+                               ) -> StreamingResponse:
+        """Download a character (yours, or anyone's public one) as a card file."""
+        exported = await export_card(ctx, user, character_id, fmt, embed_assets=embed)
+        return StreamingResponse(iter(exported.parts), media_type=exported.media_type, headers={
+            "Content-Disposition": content_disposition(exported.filename), "Content-Length": str(exported.size)})
+
+    return router
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header every browser reads: an ASCII fallback plus the UTF-8 name (RFC 6266/5987)."""
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -1,0 +1,153 @@
+"""Character card benchmarks (issue 7): import and export of a 2 MB PNG card and of a CHARX with 20 portraits.
+
+* **export** is compared with reading the same stored image files once through the storage backend
+  (what any export must do at least); target: under 2x. It includes the database reads, the card
+  JSON, the chunk insertion (PNG) or the archive (CHARX, images stored, CRCs by ISA-L), and ends with
+  the file as the list of pieces the HTTP response streams (joining them would be one more copy).
+  ``export_without_db_ms`` leaves out loading the rows, to show the file work on its own.
+* **import** is split into parse (format detection, limits, JSON, unzipping, mapping), gate (every
+  image decoded, checked, re-encoded, thumbnailed in the process pool), store and database; the
+  target is that parsing is a small share of the gate's time (imports are dominated by the gate).
+
+Images are photo-like (gradient under blurred noise) so they compress like photographs. SQLite and
+local storage in a temporary directory; medians of interleaved repeats; the pool is warmed first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import statistics
+import time
+import zipfile
+from typing import Any
+
+from bench.bench_images import photo_like
+from bench.common import bench_context, target
+from core import auth, card_export
+from core.card_export import export_card_sync
+from core.card_import import import_card
+from core.context import Context
+from core.models import User
+from core.portraits import list_portraits
+from storage import image_pool
+from storage.base import USER_LIBRARY
+
+EXPORT_TARGET = 2.0
+PARSE_SHARE_TARGET = 0.25
+PORTRAITS = 20
+
+
+def _png(width: int, height: int, blur: float = 2.0) -> bytes:
+    out = io.BytesIO()
+    photo_like(width, height, blur).save(out, "PNG", compress_level=6)
+    return out.getvalue()
+
+
+def _card(name: str, assets: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    book = {"extensions": {}, "entries": [{"keys": [f"k{i}"], "content": f"Entry {i}. " * 20, "extensions": {},
+                                           "enabled": True, "insertion_order": i} for i in range(50)]}
+    data = {"name": name, "description": "A benchmark character. " * 40, "personality": "steady",
+            "scenario": "A quiet room.", "first_mes": "Hello.", "mes_example": "<START>\n{{char}}: Hi.",
+            "alternate_greetings": ["Hi"], "character_book": book, "tags": ["bench"], "creator": "bench",
+            "extensions": {"depth_prompt": {"prompt": "x", "depth": 4}}}
+    if assets is not None:
+        data["assets"] = assets
+    return {"spec": "chara_card_v3", "spec_version": "3.0", "data": data}
+
+
+def png_card() -> bytes:
+    """A ~2 MB PNG card (1280 px photo-like image) with a V2 and a V3 chunk, as SillyTavern writes one."""
+    from core.cards.json_cards import dumps
+    from core.cards.png_chunks import write_png_card
+
+    card = _card("Big PNG")
+    return write_png_card(_png(1280, 1280, 1.1), dumps({**card, "spec": "chara_card_v2"}), dumps(card))
+
+
+def charx_card(count: int = PORTRAITS) -> bytes:
+    """A CHARX with ``count`` icon assets (768 px photo-like PNGs, ~0.8 MB each), the first one ``main``."""
+    files = {f"assets/icon/images/{i}.png": _png(768, 768, 1.0 + i / 50) for i in range(count)}
+    assets = [{"type": "icon", "uri": f"embeded://{path}", "name": "main" if i == 0 else f"p{i}", "ext": "png"}
+              for i, path in enumerate(files)]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("card.json", json.dumps(_card("Twenty", assets)), compress_type=zipfile.ZIP_DEFLATED)
+        for path, data in files.items():
+            archive.writestr(path, data, compress_type=zipfile.ZIP_STORED)
+    return out.getvalue()
+
+
+async def _imports(ctx: Context, owner: User, raw: bytes, repeats: int) -> tuple[str, dict[str, float]]:
+    await import_card(ctx, owner, raw)  # warm the pool and the caches
+    samples: dict[str, list[float]] = {}
+    character_id = ""
+    for _ in range(repeats):
+        result = await import_card(ctx, owner, raw)
+        character_id = result.character.id
+        for key, value in result.timings.items():
+            samples.setdefault(key, []).append(value)
+    medians = {key.removesuffix("_s") + "_ms": round(statistics.median(v) * 1000, 1) for key, v in samples.items()}
+    medians["parse_share_of_gate"] = round(medians["parse_ms"] / medians["gate_ms"], 3)
+    return character_id, medians
+
+
+def _exports(ctx: Context, owner: User, character_id: str, fmt: str, repeats: int) -> dict[str, float]:
+    keys = [p.generation_metadata["storage_path"] for p in list_portraits(ctx, owner, character_id, limit=200)]
+    if fmt == "png":
+        keys = keys[:1]
+
+    def read_once() -> None:
+        for key in keys:
+            ctx.storage.get(USER_LIBRARY, key)
+
+    snapshot = card_export._load(ctx, owner, character_id)  # the rows, for the without-database figure
+
+    def build_only() -> None:
+        card_export._Builder(ctx.storage, snapshot, fmt, True).build()
+
+    size = export_card_sync(ctx, owner, character_id, fmt).size  # warm
+    read_once()
+    exports: list[float] = []
+    reads: list[float] = []
+    builds: list[float] = []
+    for _ in range(repeats):
+        for fn, sink in ((lambda: export_card_sync(ctx, owner, character_id, fmt), exports), (read_once, reads),
+                         (build_only, builds)):
+            start = time.perf_counter()
+            fn()
+            sink.append(time.perf_counter() - start)
+    export_ms, read_ms, build_ms = (statistics.median(v) * 1000 for v in (exports, reads, builds))
+    return {"export_ms": round(export_ms, 2), "read_files_once_ms": round(read_ms, 2), "files": len(keys),
+            "ratio": round(export_ms / read_ms, 3), "export_without_db_ms": round(build_ms, 2),
+            "ratio_without_db": round(build_ms / read_ms, 3), "export_mb": round(size / 2**20, 2)}
+
+
+def run() -> dict[str, Any]:
+    png, charx = png_card(), charx_card()
+    figures: dict[str, Any] = {}
+    with bench_context("sqlite") as ctx:
+        owner = auth.create_user(ctx.db, "bench@example.com", "correct horse battery")
+        try:
+            png_id, png_import = asyncio.run(_imports(ctx, owner, png, 5))
+            charx_id, charx_import = asyncio.run(_imports(ctx, owner, charx, 3))
+        finally:
+            image_pool.shutdown_pool()
+        figures["png_card_2mb"] = {"card_mb": round(len(png) / 2**20, 2), "import": png_import,
+                                   "export": _exports(ctx, owner, png_id, "png", 31)}
+        figures["charx_20_portraits"] = {"card_mb": round(len(charx) / 2**20, 2), "import": charx_import,
+                                         "export": _exports(ctx, owner, charx_id, "charx", 15)}
+    targets = [
+        target("PNG card export vs reading its image once (ratio)", figures["png_card_2mb"]["export"]["ratio"], "<",
+               EXPORT_TARGET),
+        target("CHARX (20 portraits) export vs reading the 20 images once (ratio)",
+               figures["charx_20_portraits"]["export"]["ratio"], "<", EXPORT_TARGET),
+        target("PNG card import: parse time / gate time", png_import["parse_share_of_gate"], "<", PARSE_SHARE_TARGET),
+        target("CHARX import: parse time / gate time", charx_import["parse_share_of_gate"], "<", PARSE_SHARE_TARGET),
+    ]
+    return {"figures": figures, "targets": targets}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))

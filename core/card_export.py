@@ -1,0 +1,277 @@
+"""Export a character as a card: PNG (V2 ``chara`` + V3 ``ccv3``), JSON (V3) or CHARX.
+
+Anyone signed in may export a public character; a private one only its owner (``readable_character``
+decides, so the rule is the same as for reading it). Formats:
+
+* **png** - the primary portrait's stored bytes with both card chunks inserted before ``IEND`` (its
+  pixels are untouched); with no portrait, the offline renderer's image, marked as a placeholder so
+  a re-import does not take it for a portrait. With ``embed_assets`` (the default) the other portraits,
+  scene images and the reference ride along as ``chara-ext-asset_`` chunks (``__asset:N``), so a PNG
+  alone brings the whole character back into the studio.
+* **json** - the V3 card, indented. No images (JSON has nowhere to put them).
+* **charx** - ``card.json`` plus every portrait as an asset (the primary is the ``main`` icon), scene
+  images as ``background`` assets and the reference as an ``x_character_studio_reference`` asset.
+
+Only the owner's stored files are read: a scene image URL that is not one of the owner's stored
+objects is written as a link in the studio extension (if it is a web address), never fetched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import io
+import re
+import threading
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from PIL import Image
+from sqlmodel import col, select
+
+from core.auth import readable_character
+from core.cards.charx import charx_parts
+from core.cards.json_cards import dumps
+from core.cards.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
+from core.cards.png_chunks import SIGNATURE, png_card_parts
+from core.context import Context
+from core.errors import ValidationError
+from core.generation.providers.builtin import derive_seed, render_portrait
+from core.models import Character, CharacterPortrait, CharacterScene, User
+from core.portraits import GALLERY_ORDER
+from core.urls import locate
+from storage.base import BUCKETS, USER_LIBRARY, ObjectNotFound, Storage, StorageError
+from storage.local import LocalStorage
+from storage.png import encode_png
+
+EXPORT_FORMATS = ("png", "json", "charx")
+MEDIA_TYPES = {"png": "image/png", "json": "application/json", "charx": "application/zip"}
+_UNSAFE = re.compile(r"[^\w .()\-]+")
+_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
+_READ_THREADS = 8
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+@dataclass
+class ExportedCard:
+    """The file: its name, type and bytes - as pieces (``parts``, what an HTTP response streams without
+    copying the images again) or joined (``data``, for a UI download)."""
+
+    filename: str
+    media_type: str
+    parts: list[bytes | memoryview]
+    warnings: list[str] = field(default_factory=list)
+
+    @cached_property
+    def data(self) -> bytes:
+        return b"".join(self.parts)
+
+    @property
+    def size(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+
+@dataclass
+class _Snapshot:
+    character: Character
+    portraits: list[CharacterPortrait]  # gallery order
+    scenes: list[CharacterScene]  # list order: highest priority first
+
+
+async def export_card(ctx: Context, actor: User, character_id: str, fmt: str = "png", *,
+                      embed_assets: bool = True) -> ExportedCard:
+    """The card file of a character the actor may read; the work runs in a thread."""
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError({"format": f"Format must be one of: {', '.join(EXPORT_FORMATS)}"})
+    return await asyncio.to_thread(export_card_sync, ctx, actor, character_id, fmt, embed_assets=embed_assets)
+
+
+def export_card_sync(ctx: Context, actor: User, character_id: str, fmt: str = "png", *,
+                     embed_assets: bool = True) -> ExportedCard:
+    """:func:`export_card` for callers already off the event loop (benchmarks, scripts)."""
+    snapshot = _load(ctx, actor, character_id)
+    builder = _Builder(ctx.storage, snapshot, fmt, embed_assets)
+    parts = builder.build()
+    return ExportedCard(safe_filename(snapshot.character.name, fmt), MEDIA_TYPES[fmt], parts, builder.warnings)
+
+
+def safe_filename(name: str, suffix: str) -> str:
+    """The character's name as a file name any OS accepts: letters, digits, spaces and ``._-()``."""
+    base = _UNSAFE.sub("_", unicodedata.normalize("NFKC", name))
+    base = re.sub(r"_{2,}", "_", base).strip(" ._")[:80].rstrip(" .") or "character"
+    if base.lower() in _RESERVED:
+        base += "_"
+    return f"{base}.{suffix}"
+
+
+def _load(ctx: Context, actor: User, character_id: str) -> _Snapshot:
+    with ctx.db.read() as session:
+        character = readable_character(session, actor, character_id)
+        portraits = list(session.exec(select(CharacterPortrait).where(CharacterPortrait.character_id == character.id)
+                                      .order_by(*GALLERY_ORDER)))
+        scenes = list(session.exec(select(CharacterScene).where(CharacterScene.character_id == character.id)
+                                   .order_by(col(CharacterScene.priority).desc(), col(CharacterScene.created_at),
+                                             col(CharacterScene.id))))
+    return _Snapshot(character, portraits, scenes)
+
+
+class _Builder:
+    """Collects the files of one export and names them for its format."""
+
+    def __init__(self, storage: Storage, snapshot: _Snapshot, fmt: str, embed: bool) -> None:
+        self.storage, self.snapshot, self.fmt, self.embed = storage, snapshot, fmt, embed
+        self.owner = snapshot.character.user_id
+        self.warnings: list[str] = []
+        self.files: list[tuple[str, bytes]] = []  # (CHARX path or PNG asset key, bytes)
+
+    def build(self) -> list[bytes | memoryview]:
+        character, portraits, scenes = self.snapshot.character, self.snapshot.portraits, self.snapshot.scenes
+        wanted = [] if self.fmt == "json" else portraits if self.fmt == "charx" or self.embed else \
+            [p for p in portraits if p.is_primary][:1] or portraits[:1]
+        scene_keys = {s.id: self._location(s.image_url) for s in scenes} if self.fmt == "charx" or (
+            self.fmt == "png" and self.embed) else {}
+        reference = self._location_path(character.reference_image_path)
+        with_extras = self.fmt == "charx" or (self.fmt == "png" and self.embed)
+        blobs = self._read_all([*(self._portrait_location(p) for p in wanted), *scene_keys.values(),
+                                reference if with_extras else None])
+        exported = [(p, blobs.get(self._portrait_location(p))) for p in wanted]
+        for portrait, data in exported:
+            if data is None:
+                self.warnings.append(f"Portrait {portrait.id} has no stored image; it was left out.")
+        present = [(p, data) for p, data in exported if data is not None]
+        avatar, image = None, None
+        if self.fmt == "png":
+            present, image, avatar = self._png_avatar(present)
+        pairs = [(portrait, self._add(portrait_asset(portrait, i)[0], data,
+                                      first=self.fmt == "png" and portrait.is_primary))
+                 for i, (portrait, data) in enumerate(present)]
+        scene_images = {sid: self._add("background", blobs[loc]) for sid, loc in scene_keys.items()
+                        if loc is not None and blobs.get(loc) is not None}
+        ref_entry, extra = self._reference(reference, blobs, pairs)
+        card = character_to_card(character, scenes, pairs, scene_images, reference=ref_entry, avatar=avatar,
+                                 extra_assets=extra)
+        if self.fmt == "json":
+            return [dumps(card, pretty=True)]
+        if self.fmt == "charx":
+            return list(charx_parts(dumps(card), self.files, character.updated_at))
+        assert image is not None
+        v3 = dumps(card)
+        return png_card_parts(image, _v2_json(card, v3), v3, self.files)
+
+    def _png_avatar(self, present: list[tuple[CharacterPortrait, bytes]]
+                    ) -> tuple[list[tuple[CharacterPortrait, bytes]], bytes, dict[str, Any] | None]:
+        """The PNG's own image: the primary portrait (its asset is ``ccdefault:``), or a rendered placeholder."""
+        if not present:
+            character = self.snapshot.character
+            tags = (*character.appearance_tags, *character.clothing_tags)
+            rendered = render_portrait(character.name, tags, derive_seed(character.name, tags))
+            return [], rendered, {"placeholder": hashlib.sha256(rendered).hexdigest()}
+        primary = next((pair for pair in present if pair[0].is_primary), None)
+        if primary is None:  # the primary's file is gone: the first one that is there stands in
+            self.warnings.append("The primary portrait has no stored image; the next portrait is the card image.")
+            primary = (present[0][0].model_copy(update={"is_primary": True}), present[0][1])
+            present = [primary, *present[1:]]
+        return present, _as_png(primary[1]), None
+
+    def _add(self, kind: str, data: bytes, *, first: bool = False) -> ExportImage:
+        """Register a file for the archive (or the PNG's asset chunks) and return its asset URI."""
+        ext = _extension(data)
+        if first:
+            return ExportImage("ccdefault:", "png")
+        if self.fmt == "charx":
+            path = f"assets/{kind}/images/{len(self.files)}.{ext}"
+            self.files.append((path, data))
+            return ExportImage(f"embeded://{path}", ext)
+        key = str(len(self.files))
+        self.files.append((key, data))
+        return ExportImage(f"__asset:{key}", ext)
+
+    def _reference(self, reference: tuple[str, str] | None, blobs: dict[tuple[str, str], bytes],
+                   pairs: list[tuple[CharacterPortrait, ExportImage]]
+                   ) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+        if reference is None or self.fmt == "json":
+            return None, []
+        for index, (portrait, _image) in enumerate(pairs):
+            if reference == (USER_LIBRARY, (portrait.generation_metadata or {}).get("storage_path")):
+                return {"portrait": index}, []
+        if self.fmt == "png" and not self.embed:
+            return None, []
+        data = blobs.get(reference)
+        if data is None:
+            return None, []
+        image = self._add(REFERENCE_ASSET_TYPE, data)
+        return {"image": image.uri}, [{"type": REFERENCE_ASSET_TYPE, "uri": image.uri, "name": "reference",
+                                       "ext": image.ext}]
+
+    def _portrait_location(self, portrait: CharacterPortrait) -> tuple[str, str] | None:
+        key = (portrait.generation_metadata or {}).get("storage_path")
+        if isinstance(key, str) and key.startswith(f"{self.owner}/"):
+            return USER_LIBRARY, key
+        return self._location(portrait.image_url)
+
+    def _location(self, url: str | None) -> tuple[str, str] | None:
+        found = locate(url)
+        return found if found and found[1].startswith(f"{self.owner}/") else None
+
+    def _location_path(self, path: str | None) -> tuple[str, str] | None:
+        bucket, _, key = (path or "").partition("/")
+        return (bucket, key) if bucket in BUCKETS and key.startswith(f"{self.owner}/") else None
+
+    def _read_all(self, locations: list[tuple[str, str] | None]) -> dict[tuple[str, str], bytes]:
+        """The stored bytes of each location (missing ones are absent).
+
+        Local files are read one after another (from the page cache that is faster than any thread
+        hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the network.
+        """
+        unique = list(dict.fromkeys(loc for loc in locations if loc is not None))
+        if len(unique) <= 1 or isinstance(self.storage, LocalStorage):
+            results = [self._read(loc) for loc in unique]
+        else:
+            results = list(_read_pool().map(self._read, unique))
+        return {loc: data for loc, data in zip(unique, results, strict=True) if data is not None}
+
+    def _read(self, location: tuple[str, str]) -> bytes | None:
+        try:
+            return self.storage.get(*location)
+        except (ObjectNotFound, StorageError, ValueError):
+            return None
+
+
+def _read_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_READ_THREADS, thread_name_prefix="card-read")
+        return _pool
+
+
+def _v2_json(card: dict[str, Any], v3: bytes) -> bytes:
+    """The ``chara`` copy: the same JSON with the V2 label (spliced, not encoded a second time)."""
+    head = dumps({"spec": card["spec"], "spec_version": card["spec_version"]})[:-1]
+    if v3.startswith(head):
+        return dumps({"spec": "chara_card_v2", "spec_version": "2.0"})[:-1] + v3[len(head):]
+    return dumps(as_v2(card))
+
+
+def _as_png(data: bytes) -> bytes:
+    """Stored portraits are PNG already; anything else is re-encoded from its pixels (never metadata)."""
+    if data.startswith(SIGNATURE):
+        return data
+    with Image.open(io.BytesIO(data)) as im:
+        im.load()
+        mode = im.mode if im.mode in ("L", "LA", "RGB", "RGBA") else ("RGBA" if "A" in im.getbands() else "RGB")
+        return encode_png(im.convert(mode) if mode != im.mode else im)
+
+
+def _extension(data: bytes) -> str:
+    if data.startswith(SIGNATURE):
+        return "png"
+    if data.startswith(b"\xff\xd8\xff"):
+        return "jpg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp"
+    return "gif" if data[:4] == b"GIF8" else "unknown"
