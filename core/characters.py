@@ -110,7 +110,7 @@ def duplicate_character(ctx: Context, actor: User, character_id: str) -> Charact
     suffix = " (copy)"
     fields["name"] = source.name[: NAME_MAX - len(suffix)] + suffix
     fields["is_public"] = False
-    copy = Character(user_id=actor.id, **fields)
+    copy = Character(user_id=actor.id, card_data=dict(source.card_data or {}), **fields)
     with ctx.db.write() as session:
         session.add(copy)
         session.flush()

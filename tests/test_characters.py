@@ -144,12 +144,17 @@ async def test_publish_makes_a_character_public(ctx: Context) -> None:
 async def test_duplicate_copies_fields_and_scenes_but_not_portraits(ctx: Context) -> None:
     user = make_user(ctx.db)
     source = make_character(ctx, user, name="N" * 50, appearance_tags=["tall"], is_public=True)
+    with ctx.db.write() as session:
+        row = session.get(Character, source.id)
+        row.card_data = {"creator": "someone", "character_book": {"entries": [{"keys": ["x"]}]}}  # type: ignore[union-attr]
+        session.add(row)
     create_scene(ctx, user, source.id, {"scene_name": "Harbor", "scene_starters": ["Ahoy"]})
     add_portrait(ctx, user, source.id, image_url="/x.png")
     copy = characters.duplicate_character(ctx, user, source.id)
     assert copy.id != source.id and copy.name == "N" * 43 + " (copy)" and len(copy.name) == 50
     assert copy.appearance_tags == ["tall"] and not copy.is_public and copy.image_url is None
     assert [s.scene_starters for s in list_scenes(ctx, user, copy.id)] == [["Ahoy"]]
+    assert copy.card_data["creator"] == "someone"  # a copy of an imported card keeps its lorebook
 
 
 async def test_delete_cascades_portraits_scenes_and_stored_files(ctx: Context) -> None:
