@@ -15,6 +15,7 @@ from nicegui import background_tasks, run, ui
 from nicegui.client import Client
 
 from core import characters, portraits, scenes
+from core.cards.summary import CardSummary, card_summary
 from core.container import Studio
 from core.errors import StudioError
 from core.events import Event, EventType, Subscription
@@ -25,6 +26,7 @@ from core.presets import list_presets, preset_tags
 from core.reference_images import LibraryImage, clear_reference, list_library, upload_reference, use_stored_image
 from core.suggestions import chat_models, suggest_for_character
 from core.templates import apply_template, list_templates
+from ui import card_actions
 from ui.gallery_state import PAGE_SIZE, GalleryState
 from ui.state import AutoSaver, CharacterState, StudioOptions
 
@@ -49,6 +51,7 @@ class StudioController:
         self._templates: list[CharacterTemplate] | None = None
         self._models: list[RoutedModel] | None = None
         self.client: Client | None = None
+        self.card: CardSummary = CardSummary()
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -64,6 +67,7 @@ class StudioController:
         if row.user_id != self.user.id:
             return False
         self._load_row(row)
+        self.card = card_summary(row.card_data)
         await self._load_gallery()
         self._scenes = await run.io_bound(scenes.list_scenes, self.ctx, self.user, row.id)
         self._subscribe(row.id)
@@ -137,6 +141,14 @@ class StudioController:
         tags = preset_tags(preset)
         self.state.appearance_tags = _merge(self.state.appearance_tags, tags.appearance)
         self.state.clothing_tags = _merge(self.state.clothing_tags, tags.clothing)
+
+    # -- character cards -------------------------------------------------------------------------
+
+    async def import_card(self, data: bytes, filename: str) -> None:
+        await card_actions.import_card_file(self, data, filename)
+
+    async def export_card(self, fmt: str) -> None:
+        await card_actions.export_card_file(self, fmt)
 
     # -- generation ------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from core.cards.summary import CardSummary
 from ui.actions import StudioActions
 from ui.state import CharacterState, StudioOptions
 
@@ -29,4 +30,23 @@ def advanced_section(state: CharacterState, options: StudioOptions, actions: Stu
             .mark("is-public")
         ui.textarea("System prompt").bind_value(state, "system_prompt") \
             .props("outlined autogrow").classes("w-full").mark("system-prompt")
+        _card_details(getattr(actions, "card", None))
     return section
+
+
+def _card_details(card: CardSummary | None) -> None:
+    """What an imported card brought that the studio keeps but does not edit (written back on export)."""
+    if card is None or not card.has_card:
+        return
+    with ui.column().classes("w-full gap-1 text-sm").mark("card-details"):
+        ui.label("From the imported card").classes("text-weight-medium")
+        if card.creator:
+            ui.label(f"Creator: {card.creator}")
+        if card.creator_notes:
+            ui.label(f"Creator notes: {card.creator_notes[:300]}").classes("whitespace-pre-wrap")
+        if card.tags:
+            with ui.row().classes("gap-1"):
+                for tag in card.tags[:20]:
+                    ui.chip(tag).props("dense outline")
+        ui.label(f"Lorebook: {card.lorebook_entries} entr{'y' if card.lorebook_entries == 1 else 'ies'}") \
+            .mark("lorebook-entries")
