@@ -86,7 +86,7 @@ def _body(controller: StudioController) -> None:
         ui.tab("scenes", "Scenes")
     splitter = ui.splitter(limits=SIDEBAR_LIMITS, value=options.sidebar_width,
                            on_change=lambda e: _remember_width(e.value)) \
-        .props("unit=px").classes("studio-splitter w-full").style("height: calc(100vh - 52px)")
+        .props("unit=px").classes("studio-splitter w-full")  # its height: studio.css fills the window
     with splitter.before, ui.scroll_area().classes("w-full h-full"):
         studio_sidebar(state, options, controller)
     with splitter.after, ui.column().classes("w-full h-full no-wrap gap-0"):
@@ -94,7 +94,9 @@ def _body(controller: StudioController) -> None:
         with center_tabs:
             ui.tab("portraits", "Portraits").mark("tab-portraits")
             ui.tab("scenes", "Scenes").mark("tab-scenes")
-        with ui.tab_panels(center_tabs).classes("w-full col").props("keep-alive"):
+        # value given explicitly: binding to the tabs alone leaves the panels (and the tabs) at None in
+        # NiceGUI 3.18, so the browser rendered an empty centre (the User harness does not notice).
+        with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
             with ui.tab_panel("portraits").classes("column no-wrap p-0"):
                 _portraits_panel(controller)
             with ui.tab_panel("scenes"):

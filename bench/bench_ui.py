@@ -1,0 +1,252 @@
+"""Issue 6's UI figures, measured on the real app (``python main.py`` as a subprocess) and Debian's Chromium.
+
+1. Studio page build for a character with 1,000 portraits: median time to the full HTML of
+   ``GET /studio/{id}``, against a bare NiceGUI page (one ``ui.label``) served by a second tiny script in
+   the same run, so both see the same machine (and the same load from whatever else runs on it).
+2. Push latency: a page is open in Chromium; portraits are generated through the HTTP API; a
+   MutationObserver records ``Date.now()`` when each new tile enters the DOM. Measured from the moment
+   the API call returned (the brief's figure; the event is published before the response is written,
+   so this can be negative) and from the row's ``created_at`` (just before ``portrait.inserted``).
+3. Memory: the server's VmRSS with 50 studio tabs open, and after closing them and waiting for
+   NiceGUI's reconnect timeout to delete their clients. The start is taken after a few tabs have
+   been opened and closed, so one-off imports and caches are not counted as "per tab".
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from bench.common import summary_ms, target
+from core import characters
+from core.models import CharacterPortrait, new_id, utcnow
+from tests.browser.app_process import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    StudioApp,
+    child_env,
+    free_port,
+    rss_bytes,
+    start_server,
+    start_studio,
+    stop_server,
+)
+
+PORTRAITS = 1_000
+PAGE_SAMPLES = 20
+PUSH_SAMPLES = 20
+TABS = 50
+RECONNECT_TIMEOUT_S = 3.0
+DESCRIPTION = "A bench character with a long gallery, described well enough to pass every rule of the form."
+MB = 1024 * 1024
+
+BARE_APP = textwrap.dedent("""
+    import sys
+
+    from nicegui import ui
+
+
+    @ui.page("/")
+    def index() -> None:
+        ui.label("bare")
+
+
+    ui.run(host="127.0.0.1", port=int(sys.argv[1]), reload=False, show=False, reconnect_timeout=3.0)
+""")
+
+TILE_OBSERVER_JS = """() => {
+  window.__tileSeen = {};
+  const record = () => {
+    const now = Date.now();
+    for (const tile of document.querySelectorAll('[data-testid="portrait-tile"]')) {
+      const id = tile.getAttribute('data-portrait-id');
+      if (id && !(id in window.__tileSeen)) window.__tileSeen[id] = now;
+    }
+  };
+  record();
+  new MutationObserver(record).observe(document.body, {childList: true, subtree: true, attributes: true,
+                                                      attributeFilter: ['data-portrait-id']});
+}"""
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
+        app = start_studio(reconnect_timeout_s=RECONNECT_TIMEOUT_S, data_dir=Path(tmp))
+        try:
+            token = app.create_token("bench")
+            big = _character_with_portraits(app, token, PORTRAITS)
+            with sync_playwright() as driver:
+                browser = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+                try:
+                    memory = _memory(app, browser, big)  # first: HTTP-only clients (below) live 60 s
+                    push = _push_latency(app, browser, token)
+                finally:
+                    browser.close()
+            build = _page_build(app, big, Path(tmp))
+        finally:
+            app.stop()
+    figures = {"page_build": build, "push": push, "memory": memory}
+    targets = [
+        target("studio page build, 1,000 portraits, median (ms)", build["studio_p50_ms"], "<", 60),
+        target("studio build / bare NiceGUI page (x)", build["ratio_to_bare"], "<=", 10),
+        target("push: API response -> tile in DOM, p95 (ms)", push["from_api_response"]["p95_ms"], "<", 150),
+        target("push: portrait inserted -> tile in DOM, p95 (ms)", push["from_insert"]["p95_ms"], "<", 150),
+        target("memory per open studio tab (MB)", memory["per_tab_mb"], "<", 3),
+        target("RSS after closing 50 tabs / start (x)", memory["after_over_start"], "<=", 1.10),
+    ]
+    return {"figures": figures, "targets": targets}
+
+
+def _character_with_portraits(app: StudioApp, token: str, count: int) -> str:
+    """One real generated portrait (so thumbnails load in the browser), then clones of its row."""
+    character = characters.create_character(app.ctx, app.local_user(), {"name": "Bench Gallery",
+                                                                         "description": DESCRIPTION})
+    made = _generate(app, token, character.id)
+    with app.ctx.db.read() as session:
+        first = session.get(CharacterPortrait, made["portraitId"])
+        assert first is not None
+    now = utcnow()
+    rows = [{"id": new_id(), "character_id": character.id, "image_url": first.image_url,
+             "thumbnail_url": first.thumbnail_url, "prompt": first.prompt, "generation_metadata": {},
+             "is_primary": False, "sort_order": i, "created_at": now, "updated_at": now}
+            for i in range(1, count)]
+    with app.ctx.db.write() as session:
+        session.bulk_insert_mappings(CharacterPortrait, rows)  # type: ignore[arg-type]
+    return character.id
+
+
+def _generate(app: StudioApp, token: str, character_id: str, client: httpx.Client | None = None) -> dict[str, Any]:
+    post = client.post if client is not None else httpx.post
+    response = post(app.url("/functions/v1/character-portrait"), json={"characterId": character_id},
+                    headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    response.raise_for_status()
+    return dict(response.json())
+
+
+def _median_get_ms(client: httpx.Client, url: str, samples: int) -> tuple[float, list[float], int]:
+    """Median wall time of GET ``url`` to the last byte, after two warm-up requests."""
+    size = 0
+    for _ in range(2):
+        size = len(client.get(url).raise_for_status().content)
+    timings = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        response = client.get(url)
+        _ = response.content
+        timings.append(time.perf_counter() - start)
+        response.raise_for_status()
+    return statistics.median(timings) * 1000, timings, size
+
+
+def _page_build(app: StudioApp, character_id: str, tmp: Path) -> dict[str, Any]:
+    empty = characters.create_character(app.ctx, app.local_user(), {"name": "Bench Empty",
+                                                                     "description": DESCRIPTION})
+    script = tmp / "bare_nicegui.py"
+    script.write_text(BARE_APP)
+    port = free_port()
+    bare = start_server([sys.executable, str(script), str(port)], {**child_env(), "NICEGUI_STORAGE_PATH": str(tmp)},
+                        f"http://127.0.0.1:{port}/", tmp / "bare.log")
+    try:
+        with httpx.Client(timeout=30) as client:
+            bare_ms, bare_samples, bare_size = _median_get_ms(client, f"http://127.0.0.1:{port}/", PAGE_SAMPLES)
+            studio_ms, studio_samples, studio_size = _median_get_ms(client, app.url(f"/studio/{character_id}"),
+                                                                    PAGE_SAMPLES)
+            # The same page for a character without portraits: how much of the build is the gallery.
+            empty_ms, _, _ = _median_get_ms(client, app.url(f"/studio/{empty.id}"), PAGE_SAMPLES)
+    finally:
+        stop_server(bare)
+    return {"studio_p50_ms": round(studio_ms, 2), "bare_p50_ms": round(bare_ms, 2),
+            "studio_no_portraits_p50_ms": round(empty_ms, 2),
+            "ratio_to_bare": round(studio_ms / bare_ms, 2), "studio": summary_ms(studio_samples),
+            "bare": summary_ms(bare_samples), "studio_html_kib": round(studio_size / 1024, 1),
+            "bare_html_kib": round(bare_size / 1024, 1), "portraits": PORTRAITS}
+
+
+def _open_live(page: Page, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("window.did_handshake === true")
+
+
+def _push_latency(app: StudioApp, browser: Browser, token: str) -> dict[str, Any]:
+    character = characters.create_character(app.ctx, app.local_user(), {"name": "Bench Push",
+                                                                         "description": DESCRIPTION})
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _open_live(page, app.url(f"/studio/{character.id}"))
+    page.evaluate(TILE_OBSERVER_JS)
+    from_api: list[float] = []
+    from_insert: list[float] = []
+    with httpx.Client(timeout=60) as client:
+        _generate(app, token, character.id, client)  # warm the renderer's process pool: not a sample
+        for _ in range(PUSH_SAMPLES):
+            made = _generate(app, token, character.id, client)
+            returned = time.time()
+            pid = made["portraitId"]
+            seen_ms = page.wait_for_function(f"() => window.__tileSeen[{pid!r}]", timeout=10_000).json_value()
+            with app.ctx.db.read() as session:
+                row = session.get(CharacterPortrait, pid)
+                assert row is not None
+            seen = float(seen_ms) / 1000
+            from_api.append(seen - returned)
+            from_insert.append(seen - row.created_at.timestamp())
+    context.close()
+    return {"from_api_response": _signed_summary_ms(from_api), "from_insert": _signed_summary_ms(from_insert)}
+
+
+def _signed_summary_ms(samples_s: list[float]) -> dict[str, float]:
+    """Like summary_ms, plus min and max: negative means the tile was there before the API answered."""
+    ms = [s * 1000 for s in samples_s]
+    return {**summary_ms(samples_s), "min_ms": round(min(ms), 3), "max_ms": round(max(ms), 3)}
+
+
+def _memory(app: StudioApp, browser: Browser, character_id: str) -> dict[str, Any]:
+    url = app.url(f"/studio/{character_id}")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    for _ in range(3):  # warm-up: imports, templates, caches that the first pages create once
+        page = context.new_page()
+        _open_live(page, url)
+        page.close()
+    _wait_for_client_deletion()
+    start = rss_bytes(app.pid)
+    opened_at = time.perf_counter()
+    pages = _open_tabs(context, url, TABS)
+    open_seconds = time.perf_counter() - opened_at
+    with_tabs = rss_bytes(app.pid)
+    for page in pages:
+        page.close()
+    _wait_for_client_deletion()
+    after = rss_bytes(app.pid)
+    context.close()
+    return {"start_mb": round(start / MB, 1), "with_50_tabs_mb": round(with_tabs / MB, 1),
+            "after_close_mb": round(after / MB, 1), "per_tab_mb": round((with_tabs - start) / TABS / MB, 3),
+            "after_over_start": round(after / start, 3), "tabs": TABS,
+            "retained_per_closed_tab_mb": round((after - start) / TABS / MB, 3),
+            "seconds_to_open_50": round(open_seconds, 1)}
+
+
+def _open_tabs(context: BrowserContext, url: str, count: int, batch: int = 10) -> list[Page]:
+    """Open ``count`` live tabs, ``batch`` at a time: the server builds one page while Chromium renders
+    the previous ones (one by one, 50 studio tabs take over a minute on two cores)."""
+    pages: list[Page] = []
+    while len(pages) < count:
+        group = [context.new_page() for _ in range(min(batch, count - len(pages)))]
+        for page in group:
+            page.goto(url, wait_until="commit")
+        for page in group:
+            page.wait_for_function("window.did_handshake === true", timeout=120_000)
+        pages += group
+    return pages
+
+
+def _wait_for_client_deletion() -> None:
+    """Clients are deleted ``reconnect_timeout`` after their socket closes (a timer in the server, not
+    visible from outside), so this wait is time itself: the timeout plus a margin."""
+    time.sleep(RECONNECT_TIMEOUT_S + 2.0)
