@@ -13,6 +13,7 @@ from nicegui import app, run, ui
 
 from core.characters import list_characters
 from core.container import Studio
+from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
@@ -61,6 +62,7 @@ def _header(controller: StudioController, own: list) -> None:  # type: ignore[ty
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")).props("flat round dense") \
             .tooltip("Back to your characters")
         character_selector(own, state.character_id, controller.state.role)
+        import_card_button(controller.import_card, controller.ctx.settings.max_upload_bytes)
         ui.button("Template", icon="style", on_click=lambda: open_template_selector(controller)) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
             .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
@@ -71,6 +73,7 @@ def _header(controller: StudioController, own: list) -> None:  # type: ignore[ty
                                                                       new_tab=True)) \
             .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
+        export_menu(controller.export_card).bind_visibility_from(state, "character_id", backward=bool)
         ui.button("Save", on_click=controller.save).props("unelevated dense color=primary").classes("md:hidden") \
             .mark("mobile-save")
 
