@@ -2,9 +2,9 @@
 
 The ``User`` harness cannot see CSS, Quasar's rendering or websocket timing, so these tests drive
 ``/usr/bin/chromium`` through Playwright's sync API (never a browser Playwright downloads) against
-``python main.py`` on a loopback port. The app and the browser start once for the browser tests and
-stop as soon as the last of them has run (package scope: once per run, like a session fixture, but
-not kept alive while the rest of the suite runs on a shared 2-core machine).
+``python main.py`` on a loopback port. The app starts once per test session. Playwright and Chromium
+are module-scoped on purpose: between calls, Playwright's sync API marks its event loop as running in
+this thread, so it must be stopped before any async test of the rest of the suite runs here.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ Screenshot = Callable[[Page, str], Path]
 MakeCharacter = Callable[..., Character]
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def studio_app() -> Iterator[StudioApp]:
     """``main.py`` on a free port, fresh data dir, single-user mode, the 2-second auto-save."""
     app = start_studio(autosave_delay_s=2.0)
@@ -42,19 +42,19 @@ def studio_app() -> Iterator[StudioApp]:
         app.stop()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="session")
 def api_token(studio_app: StudioApp) -> str:
     """A bearer token of the local user, made with core.auth on the app's own SQLite file."""
     return studio_app.create_token()
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="package")
+@pytest.fixture(scope="module")
 def browser(playwright_driver: Playwright) -> Iterator[Browser]:
     chromium = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
     try:
