@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from nicegui import ui
 from nicegui.testing import User
 
 from core import auth, characters
@@ -10,15 +9,14 @@ from core.cards.png_chunks import text_chunks
 from tests.cards_support import v2_png
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.uploads import upload_through
 from tests.ui.waiting import eventually
 
 
 async def test_importing_a_png_card_opens_the_new_character_with_its_portrait(user: User) -> None:
     data, card = v2_png()
     await user.open("/studio")
-    (upload,) = user.find(marker="card-import-upload").elements
-    assert isinstance(upload, ui.upload)
-    await upload.handle_uploads([ui.upload.SmallFileUpload("card.png", "image/png", data)])
+    assert await upload_through(user, "card-import-upload", "card.png", data, "image/png") == 200
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     await eventually(lambda: bool(characters.list_characters(ctx, owner)), what="the imported character")
@@ -32,8 +30,7 @@ async def test_importing_a_png_card_opens_the_new_character_with_its_portrait(us
 
 async def test_a_file_that_is_not_a_card_creates_nothing(user: User) -> None:
     await user.open("/studio")
-    (upload,) = user.find(marker="card-import-upload").elements
-    await upload.handle_uploads([ui.upload.SmallFileUpload("notes.json", "application/json", b'{"hello": 1}')])
+    await upload_through(user, "card-import-upload", "notes.json", b'{"hello": 1}', "application/json")
     await user.should_see("Could not import notes.json")
     ctx = running_studio().ctx
     assert characters.list_characters(ctx, auth.local_user(ctx.db)) == []

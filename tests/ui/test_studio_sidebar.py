@@ -19,6 +19,7 @@ from core.reference_images import upload_reference
 from core.templates import list_templates
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.uploads import upload_through
 
 
 async def _eventually(condition: Callable[[], Any], within: float = 10.0, what: str = "condition") -> None:
@@ -153,9 +154,7 @@ async def test_heic_reference_upload_turns_on_image_match_mode(user: User) -> No
     ctx, owner, character = _own_character()
     await user.open(f"/studio/{character.id}")
     await user.should_not_see(marker="image-match-mode")
-    (upload,) = user.find(marker="reference-upload").elements
-    assert isinstance(upload, ui.upload)
-    await upload.handle_uploads([ui.upload.SmallFileUpload("face.heic", "image/heic", _heic_bytes())])
+    assert await upload_through(user, "reference-upload", "face.heic", _heic_bytes(), "image/heic") == 200
     await user.should_see(marker="image-match-mode", retries=200)
     count = count_i2i_models(ctx.db)
     await user.should_see(f"{count} I2I model{'' if count == 1 else 's'} active")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from nicegui import events, ui
+from nicegui import ui
 
 from core.card_export import EXPORT_FORMATS
 from core.card_import import ACCEPTED_SUFFIXES
+from ui.components.file_picker import FilePicker
 
 FORMAT_LABELS = {"png": "PNG card (SillyTavern, RisuAI…)", "json": "JSON (Character Card V3)",
                  "charx": "CHARX (card + every portrait)"}
@@ -16,14 +17,9 @@ FORMAT_LABELS = {"png": "PNG card (SillyTavern, RisuAI…)", "json": "JSON (Char
 def import_card_button(on_import: Callable[[bytes, str], Awaitable[None]], max_bytes: int) -> None:
     """A button that picks a card file; the bytes go to ``on_import`` (validated in core)."""
 
-    async def handle(event: events.UploadEventArguments) -> None:
-        await on_import(await event.file.read(), event.file.name)
-        upload.reset()
-
-    upload = ui.upload(on_upload=handle, auto_upload=True, max_file_size=max_bytes) \
-        .props(f'accept="{",".join(ACCEPTED_SUFFIXES)}" data-testid="card-import-upload"') \
-        .classes("hidden").mark("card-import-upload")
-    ui.button(icon="upload_file", on_click=lambda: upload.run_method("pickFiles")) \
+    upload = FilePicker(on_import, accept=",".join(ACCEPTED_SUFFIXES), max_bytes=max_bytes) \
+        .props('data-testid="card-import-upload"').mark("card-import-upload")
+    ui.button(icon="upload_file", on_click=upload.pick) \
         .props('flat round dense data-testid="card-import"').mark("card-import").tooltip("Import a character card")
 
 

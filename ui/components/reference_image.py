@@ -8,9 +8,10 @@ new character first and runs the image gate: HEIC, size, orientation), never str
 
 from __future__ import annotations
 
-from nicegui import events, ui
+from nicegui import ui
 
 from ui.actions import StudioActions
+from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
 from ui.state import CharacterState, StudioOptions
 
@@ -20,10 +21,6 @@ ACCEPT = "image/png,image/jpeg,image/webp,image/heic,image/heif,.heic,.heif"
 
 def reference_image(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
     """Reference preview and controls, all bound to ``state.reference_image_url``."""
-
-    async def on_upload(e: events.UploadEventArguments) -> None:
-        await actions.upload_reference(await e.file.read(), e.file.name)
-        upload.reset()
 
     def has_reference(url: str | None) -> bool:
         return bool(url)
@@ -49,13 +46,10 @@ def reference_image(state: CharacterState, options: StudioOptions, actions: Stud
                         .tooltip("Active models that can keep the face of the reference")
                 ui.label("Upload a face to keep it in every portrait").classes("text-xs text-grey-7") \
                     .bind_visibility_from(state, "reference_image_url", backward=lambda url: not url)
-        upload = ui.upload(auto_upload=True, max_file_size=UPLOAD_MAX_BYTES, on_upload=on_upload,
-                           on_rejected=lambda: ui.notify("That file is too large for a reference image",
-                                                         type="negative")) \
-            .props(f'accept="{ACCEPT}" data-testid="reference-upload"').classes("hidden") \
-            .mark("reference-upload")
+        upload = FilePicker(actions.upload_reference, accept=ACCEPT, max_bytes=UPLOAD_MAX_BYTES) \
+            .props('data-testid="reference-upload"').mark("reference-upload")
         with ui.row().classes("gap-1"):
-            ui.button("Upload", icon="upload", on_click=lambda: upload.run_method("pickFiles")) \
+            ui.button("Upload", icon="upload", on_click=upload.pick) \
                 .props("outline dense no-caps size=sm").mark("reference-upload-button")
             ui.button("Library", icon="photo_library",
                       on_click=lambda: open_image_picker(actions, actions.pick_reference)) \

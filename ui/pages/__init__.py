@@ -6,7 +6,12 @@ from core.container import Studio
 
 
 def register_pages(studio: Studio) -> None:
+    from nicegui import app
+
+    from ui.components.file_picker import register_upload_route
     from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
+
+    register_upload_route(app)
 
     login_page.register(studio)
     account_page.register(studio)

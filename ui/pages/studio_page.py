@@ -15,6 +15,7 @@ from core.characters import list_characters
 from core.container import Studio
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
+from ui.components.file_picker import FilePicker
 from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
 from ui.components.pose_presets import pose_presets
@@ -113,26 +114,13 @@ def _portraits_panel(controller: StudioController) -> None:
     with ui.scroll_area().classes("w-full col"), ui.column().classes("w-full gap-2 p-2"):
         pose_presets(controller.presets("pose"), options)
         PortraitGallery(controller.gallery, controller, lightbox.open, on_add=controller.generate)
-    prompt_bar(state, options, controller, on_upload=upload.run_method_pick,
+    prompt_bar(state, options, controller, on_upload=upload.pick,
                on_library=lambda: _open_library(controller))
 
 
-class _Upload:
-    def __init__(self, element: ui.upload) -> None:
-        self.element = element
-
-    def run_method_pick(self) -> None:
-        self.element.run_method("pickFiles")
-
-
-def _reference_upload(controller: StudioController) -> _Upload:
-    async def handle(event) -> None:  # type: ignore[no-untyped-def]
-        await controller.upload_reference(await event.file.read(), event.file.name)
-        upload.reset()
-
-    upload = ui.upload(on_upload=handle, auto_upload=True, max_file_size=controller.ctx.settings.max_upload_bytes) \
-        .props('accept="image/*,.heic,.heif"').classes("hidden")
-    return _Upload(upload)
+def _reference_upload(controller: StudioController) -> FilePicker:
+    return FilePicker(controller.upload_reference, accept="image/*,.heic,.heif",
+                      max_bytes=controller.ctx.settings.max_upload_bytes).mark("prompt-reference-upload")
 
 
 def _open_library(controller: StudioController) -> None:
