@@ -7,11 +7,12 @@ from nicegui.testing import User
 from core import auth, characters, portraits
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
 from tests.ui.waiting import eventually
 
 
 async def test_new_studio_page_shows_the_form_and_gallery(user: User) -> None:
-    await user.open("/studio")
+    await open_studio(user, "/studio")
     await user.should_see("Portraits")
     await user.should_see("No portraits yet")
 
@@ -32,7 +33,7 @@ def _own_character(**fields):  # type: ignore[no-untyped-def]
 
 async def test_editing_saves_by_itself_after_the_debounce(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     await user.should_see("Saved")
     user.find(marker="character-name").type(" Vale")
     await user.should_see("Unsaved")
@@ -42,7 +43,7 @@ async def test_editing_saves_by_itself_after_the_debounce(user: User) -> None:
 
 async def test_generate_adds_a_primary_tile_and_sets_the_avatar(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     user.find(marker="generate-button").click()
     await user.should_see(marker="portrait-tile", retries=100)
     await user.should_see(marker="primary-badge")
@@ -53,8 +54,8 @@ async def test_set_primary_moves_the_star_and_delete_promotes(user: User) -> Non
     ctx, owner, character = _own_character()
     first = portraits.add_portrait(ctx, owner, character.id, image_url="/a.png")
     second = portraits.add_portrait(ctx, owner, character.id, image_url="/b.png")
-    await user.open(f"/studio/{character.id}")
-    assert len(user.find(marker="portrait-tile").elements) == 2
+    await open_studio(user, f"/studio/{character.id}")
+    await eventually(lambda: _count(user, "portrait-tile") == 2, what="the tiles")
     assert _starred(user) == first.id
     portraits.set_primary(ctx, owner, second.id)  # from elsewhere (another tab, the API): arrives live
     await eventually(lambda: _starred(user) == second.id, what="the star to move")
@@ -66,6 +67,10 @@ async def test_set_primary_moves_the_star_and_delete_promotes(user: User) -> Non
 def _starred(user: User) -> str | None:
     badges = list(user.find(marker="primary-badge").elements) if _has(user, "primary-badge") else []
     return badges[0].parent_slot.parent.props["data-portrait-id"] if len(badges) == 1 else None
+
+
+def _count(user: User, marker: str) -> int:
+    return len(user.find(marker=marker).elements) if _has(user, marker) else 0
 
 
 def _has(user: User, marker: str) -> bool:
@@ -80,8 +85,8 @@ async def test_the_gallery_shows_48_and_loads_more_on_demand(user: User) -> None
     ctx, owner, character = _own_character()
     for index in range(60):
         portraits.add_portrait(ctx, owner, character.id, image_url=f"/p{index}.png")
-    await user.open(f"/studio/{character.id}")
-    assert len(user.find(marker="portrait-tile").elements) == 48
+    await open_studio(user, f"/studio/{character.id}")
+    await eventually(lambda: _count(user, "portrait-tile") == 48, what="the first page of tiles")
     user.find(marker="load-more").click()
     await eventually(lambda: len(user.find(marker="portrait-tile").elements) == 60, what="the next page")
     ids = [t.props["data-portrait-id"] for t in user.find(marker="portrait-tile").elements]

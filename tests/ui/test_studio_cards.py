@@ -9,27 +9,30 @@ from core.cards.png_chunks import text_chunks
 from tests.cards_support import v2_png
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
 from tests.ui.uploads import upload_through
 from tests.ui.waiting import eventually
 
 
 async def test_importing_a_png_card_opens_the_new_character_with_its_portrait(user: User) -> None:
     data, card = v2_png()
-    await user.open("/studio")
+    await open_studio(user, "/studio")
     assert await upload_through(user, "card-import-upload", "card.png", data, "image/png") == 200
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     await eventually(lambda: bool(characters.list_characters(ctx, owner)), what="the imported character")
     imported = characters.list_characters(ctx, owner)[0]
     assert imported.name == card["data"]["name"]
-    await user.open(f"/studio/{imported.id}")
+    await open_studio(user, f"/studio/{imported.id}")
     await user.should_see(marker="portrait-tile")
     await user.should_see(marker="primary-badge")
+    (advanced,) = user.find(marker="section-advanced").elements
+    advanced.set_value(True)  # opening the section builds it
     await user.should_see(marker="lorebook-entries")
 
 
 async def test_a_file_that_is_not_a_card_creates_nothing(user: User) -> None:
-    await user.open("/studio")
+    await open_studio(user, "/studio")
     await upload_through(user, "card-import-upload", "notes.json", b'{"hello": 1}', "application/json")
     await user.should_see("Could not import notes.json")
     ctx = running_studio().ctx
@@ -40,7 +43,7 @@ async def test_export_downloads_a_png_card_with_both_chunks(user: User) -> None:
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     user.find(marker="export-png").click()
     response = await user.download.next(timeout=5)
     keywords = {keyword for keyword, _text in text_chunks(response.content)}

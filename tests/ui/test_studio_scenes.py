@@ -9,6 +9,7 @@ from nicegui.testing import User
 from core import auth, characters, scenes
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
 
 
 def _own_character() -> tuple[Any, Any, Any]:
@@ -19,7 +20,7 @@ def _own_character() -> tuple[Any, Any, Any]:
 
 async def test_create_edit_and_delete_a_scene(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()
     await user.should_see(marker="no-scenes")
 
@@ -64,7 +65,8 @@ async def test_create_edit_and_delete_a_scene(user: User) -> None:
 async def test_cancelling_the_delete_keeps_the_scene(user: User) -> None:
     ctx, owner, character = _own_character()
     scenes.create_scene(ctx, owner, character.id, {"scene_name": "Library"})
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
     user.find(marker="scene-delete").click()
     await user.should_see(marker="confirm-cancel")
     user.find(marker="confirm-cancel").click()
@@ -75,7 +77,8 @@ async def test_cancelling_the_delete_keeps_the_scene(user: User) -> None:
 
 async def test_a_scene_without_a_name_shows_the_error_under_the_field(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
     user.find(marker="add-scene").click()
     user.find(marker="scene-description").type("Somewhere nice")
     user.find("Create").click()
@@ -87,7 +90,8 @@ async def test_a_scene_without_a_name_shows_the_error_under_the_field(user: User
 
 async def test_a_scene_made_elsewhere_appears_without_reload(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
     await user.should_see(marker="no-scenes")
     scenes.create_scene(ctx, owner, character.id, {"scene_name": "Rooftop garden"})  # e.g. another tab
     await user.should_see("Rooftop garden", retries=50)

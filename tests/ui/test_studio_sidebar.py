@@ -19,6 +19,7 @@ from core.reference_images import upload_reference
 from core.templates import list_templates
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
 from tests.ui.uploads import upload_through
 
 
@@ -54,7 +55,7 @@ async def test_create_from_template_fills_the_form_and_save_stores_it(user: User
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     template = next(t for t in list_templates(ctx.db, owner) if t.slug == "cozy-barista")
-    await user.open("/studio")
+    await open_studio(user, "/studio")
     user.find(marker="start-from-template").click()
     await user.should_see(marker="template-button")
     assert len(user.find(marker="template-button").elements) == len(list_templates(ctx.db, owner))
@@ -74,7 +75,7 @@ async def test_create_from_template_fills_the_form_and_save_stores_it(user: User
 
 async def test_suggest_fills_the_description(user: User) -> None:
     ctx, owner, character = _own_character(description="")
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     assert _value(user, "character-description") == ""
     user.find(marker="suggest-description").click()
     await _eventually(lambda: _value(user, "character-description"), what="a suggested description")
@@ -87,7 +88,7 @@ async def test_suggest_fills_the_description(user: User) -> None:
 
 async def test_appearance_tags_add_trim_ignore_duplicates_and_remove(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     tag_input = user.find(marker="appearance-tags-input")
     tag_input.type("  Red   hair ").trigger("keydown.enter")
     await user.should_see("Red hair", kind=ui.chip)
@@ -111,7 +112,7 @@ async def test_appearance_tags_add_trim_ignore_duplicates_and_remove(user: User)
 
 async def test_a_too_long_tag_shows_the_reason_and_is_not_added(user: User) -> None:
     _ctx, _owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     long_tag = "x" * 41
     user.find(marker="appearance-tags-input").type(long_tag).trigger("keydown.enter")
     await user.should_see("A tag can be at most 40 characters (this one has 41)")
@@ -122,7 +123,7 @@ async def test_a_too_long_tag_shows_the_reason_and_is_not_added(user: User) -> N
 async def test_one_tag_too_many_shows_the_limit(user: User) -> None:
     full = [f"tag {i}" for i in range(TAG_MAX_COUNT)]
     ctx, owner, character = _own_character(appearance_tags=full)
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     assert len(_chips(user, "appearance-tags")) == TAG_MAX_COUNT
     user.find(marker="appearance-tags-input").type("one more").trigger("keydown.enter")
     await user.should_see(f"At most {TAG_MAX_COUNT} tags")
@@ -132,7 +133,7 @@ async def test_one_tag_too_many_shows_the_limit(user: User) -> None:
 
 async def test_preset_chip_adds_its_tags(user: User) -> None:
     _ctx, _owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     assert len(user.find(marker="appearance-preset").elements) == 8
     user.find(marker="appearance-preset-gothic").click()
     await user.should_see("pale skin", kind=ui.chip)
@@ -140,7 +141,7 @@ async def test_preset_chip_adds_its_tags(user: User) -> None:
 
 
 async def test_model_selector_lists_the_offline_renderer_and_choice_is_shared(user: User) -> None:
-    await user.open("/studio")
+    await open_studio(user, "/studio")
     with user.scope(marker="section-appearance"):
         await user.should_see("Automatic (best available)")
         user.find(marker="model-selector").click()  # opens the options
@@ -152,7 +153,7 @@ async def test_model_selector_lists_the_offline_renderer_and_choice_is_shared(us
 
 async def test_heic_reference_upload_turns_on_image_match_mode(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     await user.should_not_see(marker="image-match-mode")
     assert await upload_through(user, "reference-upload", "face.heic", _heic_bytes(), "image/heic") == 200
     await user.should_see(marker="image-match-mode", retries=200)
@@ -171,7 +172,7 @@ async def test_heic_reference_upload_turns_on_image_match_mode(user: User) -> No
 
 async def test_generate_portrait_from_the_sidebar_sets_the_avatar(user: User) -> None:
     ctx, owner, character = _own_character()
-    await user.open(f"/studio/{character.id}")
+    await open_studio(user, f"/studio/{character.id}")
     await user.should_not_see(marker="avatar-image")
     user.find(marker="generate-portrait").click()
     await user.should_see(marker="avatar-image", retries=200)
@@ -190,7 +191,7 @@ async def test_library_picks_a_stored_image_as_the_reference(user: User) -> None
     ctx, owner, first = _own_character()
     await upload_reference(ctx, owner, first.id, _heic_bytes())
     second = characters.create_character(ctx, owner, {"name": "Juno", "description": DESCRIPTION})
-    await user.open(f"/studio/{second.id}")
+    await open_studio(user, f"/studio/{second.id}")
     user.find(marker="reference-library").click()
     await user.should_see(marker="library-image", retries=50)
     await user.should_see("Reference", kind=ui.label)

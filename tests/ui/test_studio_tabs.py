@@ -9,6 +9,7 @@ from nicegui.testing import User
 from core import auth, characters
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
 from tests.ui.waiting import eventually
 
 
@@ -22,8 +23,8 @@ async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await first.open(f"/studio/{character.id}")
-    await second.open(f"/studio/{character.id}")
+    await open_studio(first, f"/studio/{character.id}")
+    await open_studio(second, f"/studio/{character.id}")
     second.find(marker="character-description").clear().type("My own unsaved description, " + "x" * 40)
     first.find(marker="character-name").clear().type("Mira Vale")
     await eventually(lambda: characters.get_character(ctx, owner, character.id).name == "Mira Vale",
@@ -42,8 +43,8 @@ async def test_both_tabs_editing_one_field_gives_a_conflict_that_keeps_the_text(
     ctx = running_studio().ctx
     owner = auth.local_user(ctx.db)
     character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await first.open(f"/studio/{character.id}")
-    await second.open(f"/studio/{character.id}")
+    await open_studio(first, f"/studio/{character.id}")
+    await open_studio(second, f"/studio/{character.id}")
     first.find(marker="character-name").clear().type("From tab one")
     second.find(marker="character-name").clear().type("From tab two")
     await eventually(lambda: _has(first, "Conflict") or _has(second, "Conflict"), within=10,

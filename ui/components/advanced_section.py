@@ -11,17 +11,24 @@ from nicegui import ui
 
 from core.cards.summary import CardSummary
 from ui.actions import StudioActions
+from ui.components.lazy_expansion import lazy_expansion
 from ui.state import CharacterState, StudioOptions
 
 AUTOMATIC = "automatic"
 
 
 def advanced_section(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.expansion:
-    choices: dict[str, str] = {AUTOMATIC: "Automatic (best available)"}
-    choices.update(dict(actions.chat_models()))
-    section = ui.expansion("Advanced", icon="tune").classes("w-full") \
+    def build() -> None:
+        choices: dict[str, str] = {AUTOMATIC: "Automatic (best available)"}
+        choices.update(dict(actions.chat_models()))
+        _fields(state, options, actions, choices)
+
+    return lazy_expansion("Advanced", icon="tune", build=build).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-advanced")
-    with section, ui.column().classes("w-full gap-2"):
+
+
+def _fields(state: CharacterState, options: StudioOptions, actions: StudioActions, choices: dict[str, str]) -> None:
+    with ui.column().classes("w-full gap-2"):
         ui.select(choices, label="AI model for suggestions", value=AUTOMATIC) \
             .bind_value(options, "chat_model_id", forward=lambda v: None if v in (None, AUTOMATIC) else v,
                         backward=lambda v: v if v in choices else AUTOMATIC) \
@@ -31,7 +38,6 @@ def advanced_section(state: CharacterState, options: StudioOptions, actions: Stu
         ui.textarea("System prompt").bind_value(state, "system_prompt") \
             .props("outlined autogrow").classes("w-full").mark("system-prompt")
         _card_details(getattr(actions, "card", None))
-    return section
 
 
 def _card_details(card: CardSummary | None) -> None:

@@ -10,6 +10,7 @@ from nicegui import ui
 
 from core.models import MOODS, VOICE_TONES
 from ui.actions import StudioActions
+from ui.components.lazy_expansion import lazy_expansion
 from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState
 
@@ -19,9 +20,15 @@ def _labels(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def personality_section(state: CharacterState, actions: StudioActions) -> ui.expansion:
-    section = ui.expansion("Personality & Voice", icon="psychology").classes("w-full") \
+    def build() -> None:
+        _fields(state, actions)
+
+    return lazy_expansion("Personality & Voice", icon="psychology", build=build).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-personality")
-    with section, ui.column().classes("w-full gap-2"):
+
+
+def _fields(state: CharacterState, actions: StudioActions) -> None:
+    with ui.column().classes("w-full gap-2"):
         ui.textarea("Persona").bind_value(state, "persona") \
             .props("outlined autogrow").classes("w-full").mark("persona")
         with ui.row().classes("w-full justify-end"):
@@ -37,4 +44,3 @@ def personality_section(state: CharacterState, actions: StudioActions) -> ui.exp
             suggest_button(lambda: actions.suggest("traits"), marker="suggest-traits")
         ui.textarea("First message").bind_value(state, "first_message") \
             .props("outlined autogrow").classes("w-full").mark("first-message")
-    return section

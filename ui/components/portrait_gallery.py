@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import ui
+from nicegui import background_tasks, ui
 
 from ui.actions import StudioActions
 from ui.components.portrait_tile import PortraitTile
@@ -42,10 +42,26 @@ class PortraitGallery:
             with self.more:
                 ui.button("Load more", on_click=self.actions.load_more).props("flat dense") \
                     .classes("w-full").mark("load-more")
-        for view in gallery.portraits:
-            self._add(view, at_front=False)
         self._sync()
         gallery.listeners.append(self._on_change)
+        # The tiles arrive over the websocket right after the page loads: the HTML answer stays small
+        # and fast however long the gallery is, and the spinner shows for the blink in between.
+        self.loading = ui.spinner(size="lg").classes("self-center").move(self.root, target_index=0)
+        background_tasks.create(self._fill_when_connected(), name="gallery-fill")
+
+    async def _fill_when_connected(self) -> None:
+        client = self.root.client
+        if not client.has_socket_connection:
+            try:
+                await client.connected(timeout=30)
+            except TimeoutError:
+                return  # the page was fetched but never opened (a crawler, a benchmark)
+        if client.is_deleted:
+            return
+        self.loading.delete()
+        for view in self.gallery.portraits:
+            self._add(view, at_front=False)
+        self._sync()
 
     def _on_change(self, change: Change) -> None:
         kind, view = change
@@ -77,7 +93,7 @@ class PortraitGallery:
         self.tiles[view.id] = tile
 
     def _sync(self) -> None:
-        self.empty.set_visibility(not self.tiles)
+        self.empty.set_visibility(not self.tiles and not self.gallery.portraits)
         self.more.set_visibility(self.gallery.has_more)
 
     async def _on_visibility(self, event) -> None:  # type: ignore[no-untyped-def]

@@ -17,7 +17,11 @@ class PortraitLightbox:
         self.gallery = gallery
         self.actions = actions
         self.current: PortraitView | None = None
-        with ui.dialog().props("maximized") as self.dialog, \
+        self.anchor = ui.element("div")  # the dialog is built here on first open
+        self.dialog: ui.dialog | None = None
+
+    def _build(self) -> ui.dialog:
+        with self.anchor, ui.dialog().props("maximized") as self.dialog, \
                 ui.card().classes("w-full h-full bg-black text-white p-0 column no-wrap") \
                 .props('data-testid="lightbox"').mark("lightbox"):
             with ui.row().classes("w-full items-center justify-between p-2 no-wrap"):
@@ -38,15 +42,18 @@ class PortraitLightbox:
                 ui.button("Use as Reference", icon="face", on_click=self._use_reference).props("flat color=white")
                 ui.button("Download", icon="download", on_click=self._download).props("flat color=white")
                 ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
-        self.keyboard = ui.keyboard(on_key=self._on_key, active=False)
+        with self.anchor:
+            self.keyboard = ui.keyboard(on_key=self._on_key, active=False)
         self.dialog.on_value_change(lambda e: self.keyboard.set_active(bool(e.value)))
+        return self.dialog
 
     def open(self, portrait_id: str) -> None:
         view = self.gallery.find(portrait_id)
         if view is None:
             return
+        dialog = self.dialog or self._build()
         self._show(view)
-        self.dialog.open()
+        dialog.open()
 
     def step(self, delta: int) -> None:
         if self.current is None or not self.gallery.portraits:
@@ -68,11 +75,11 @@ class PortraitLightbox:
             self.step(-1)
         elif event.key.arrow_right:
             self.step(1)
-        elif event.key.escape:
+        elif event.key.escape and self.dialog is not None:
             self.dialog.close()
 
     async def _regenerate(self) -> None:
-        if self.current is not None:
+        if self.current is not None and self.dialog is not None:
             self.dialog.close()
             await self.actions.regenerate(self.current.id, self.prompt.value or "")
 
@@ -97,5 +104,5 @@ class PortraitLightbox:
         if self.gallery.find(doomed.id) is None:
             if self.gallery.portraits:
                 self._show(self.gallery.portraits[0])
-            else:
+            elif self.dialog is not None:
                 self.dialog.close()

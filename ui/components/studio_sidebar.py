@@ -30,10 +30,14 @@ def studio_sidebar(state: CharacterState, options: StudioOptions, actions: Studi
             ui.button("Save", icon="save", on_click=actions.save) \
                 .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button")
         basic_info_section(state, actions)
-        appearance_section(state, options, actions)
-        personality_section(state, actions)
-        advanced_section(state, options, actions)
     return column
+
+
+def sidebar_sections(state: CharacterState, options: StudioOptions, actions: StudioActions) -> None:
+    """The sections below Basic Info; the page builds them once the browser is connected."""
+    appearance_section(state, options, actions)
+    personality_section(state, actions)
+    advanced_section(state, options, actions)
 
 
 def _avatar(state: CharacterState) -> None:

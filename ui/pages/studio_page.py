@@ -7,6 +7,7 @@ Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from nicegui import app, run, ui
@@ -15,6 +16,7 @@ from core.characters import list_characters
 from core.container import Studio
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
+from ui.components.deferred import after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
@@ -22,7 +24,7 @@ from ui.components.pose_presets import pose_presets
 from ui.components.prompt_bar import prompt_bar
 from ui.components.save_status_badge import save_status_badge
 from ui.components.scenes_gallery import scenes_gallery
-from ui.components.studio_sidebar import studio_sidebar
+from ui.components.studio_sidebar import sidebar_sections, studio_sidebar
 from ui.components.template_selector import open_template_selector
 from ui.session import require_user
 from ui.studio_controller import StudioController
@@ -92,7 +94,7 @@ def _body(controller: StudioController) -> None:
                            on_change=lambda e: _remember_width(e.value)) \
         .props("unit=px").classes("studio-splitter w-full")  # its height: studio.css fills the window
     with splitter.before, ui.scroll_area().classes("w-full h-full"):
-        studio_sidebar(state, options, controller)
+        sidebar = studio_sidebar(state, options, controller)
     with splitter.after, ui.column().classes("w-full h-full no-wrap gap-0"):
         center_tabs = ui.tabs(value="portraits").classes("max-md:hidden").props("dense align=left")
         with center_tabs:
@@ -101,10 +103,25 @@ def _body(controller: StudioController) -> None:
         # value given explicitly: binding to the tabs alone leaves the panels (and the tabs) at None in
         # NiceGUI 3.18, so the browser rendered an empty centre (the User harness does not notice).
         with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
-            with ui.tab_panel("portraits").classes("column no-wrap p-0"):
-                _portraits_panel(controller)
-            with ui.tab_panel("scenes"):
-                scenes_gallery(controller)
+            portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
+            scenes_panel = ui.tab_panel("scenes")
+    _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(controller))
+    after_connect([(sidebar, lambda: sidebar_sections(state, options, controller)),
+                   (portraits_panel, lambda: _portraits_panel(controller))])
+
+
+def _build_on_first_visit(tabs: ui.tabs, name: str, panel: ui.tab_panel, build: Callable[[], None]) -> None:
+    """A tab's content is built when it is first shown: the page opens with only what is visible."""
+    built = False
+
+    def visit(value: object) -> None:
+        nonlocal built
+        if value == name and not built:
+            built = True
+            with panel:
+                build()
+
+    tabs.on_value_change(lambda event: visit(event.value))
 
 
 def _portraits_panel(controller: StudioController) -> None:
