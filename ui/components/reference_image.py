@@ -39,7 +39,7 @@ def reference_image(state: CharacterState, options: StudioOptions, actions: Stud
                 ui.label("Reference image").classes("text-sm font-medium")
                 with ui.row().classes("items-center gap-1") \
                         .bind_visibility_from(state, "reference_image_url", backward=has_reference):
-                    ui.badge("Image Match Mode", color="positive").mark("image-match-mode")
+                    ui.badge("Image Match Mode", color="green-9").mark("image-match-mode")
                     ui.badge(color="grey-7") \
                         .bind_text_from(options, "i2i_count", backward=_i2i_label) \
                         .props('data-testid="i2i-count"').mark("i2i-count") \

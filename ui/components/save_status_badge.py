@@ -8,7 +8,8 @@ from nicegui import ui
 
 from ui.state import STATUS_LABELS, CharacterState
 
-COLORS = {"saved": "positive", "saving": "info", "unsaved": "warning", "error": "negative", "conflict": "negative"}
+# Dark shades: white text on them stays readable (Quasar's positive green gives only ~2.6:1).
+COLORS = {"saved": "green-9", "saving": "blue-9", "unsaved": "warning", "error": "red-9", "conflict": "red-9"}
 
 
 def save_status_badge(state: CharacterState, on_reload: Callable[[], None],

@@ -44,7 +44,7 @@ def _avatar(state: CharacterState) -> None:
     """64 px primary portrait; a spinner covers it while a portrait is being generated."""
     with ui.element("div").classes("relative w-16 h-16 shrink-0 rounded-full overflow-hidden bg-grey-3 "
                                    "flex items-center justify-center").mark("avatar"):
-        ui.image().classes("w-full h-full").props("fit=cover") \
+        ui.image().classes("w-full h-full").props("fit=cover loading=eager") \
             .bind_source_from(state, "image_url", backward=lambda url: url or "") \
             .bind_visibility_from(state, "image_url", backward=bool).mark("avatar-image")
         ui.icon("person", size="lg", color="grey-6").bind_visibility_from(state, "image_url", backward=lambda u: not u)

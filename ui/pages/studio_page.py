@@ -18,6 +18,7 @@ from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.deferred import after_connect
 from ui.components.file_picker import FilePicker
+from ui.components.mobile_bottom_bar import mobile_bottom_bar
 from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
 from ui.components.pose_presets import pose_presets
@@ -106,6 +107,7 @@ def _body(controller: StudioController) -> None:
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
     _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(controller))
+    mobile_bottom_bar(state, controller, mobile)
     after_connect([(sidebar, lambda: sidebar_sections(state, options, controller)),
                    (portraits_panel, lambda: _portraits_panel(controller))])
 
