@@ -28,7 +28,8 @@ def export_menu(on_export: Callable[[str], Awaitable[None]]) -> ui.button:
     with ui.button(icon="ios_share").props('flat round dense data-testid="card-export"') \
             .mark("card-export") as button:
         button.tooltip("Export as a character card")
-        with ui.menu():
+        with ui.menu() as menu:
             for fmt in EXPORT_FORMATS:
                 ui.menu_item(FORMAT_LABELS.get(fmt, fmt), lambda f=fmt: on_export(f)).mark(f"export-{fmt}")
+    menu.props("no-refocus")
     return button

@@ -19,22 +19,21 @@ from ui.state import CharacterState, StudioOptions
 
 
 def studio_sidebar(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
-    with ui.column().classes("w-full gap-2 p-3") as column:
-        with ui.row().classes("w-full items-center gap-3 no-wrap"):
-            _avatar(state)
-            with ui.column().classes("flex-1 min-w-0 gap-1"):
-                ui.label().bind_text_from(state, "name", backward=lambda n: n or "New character") \
+    with ui.column().classes("w-full gap-2 p-3") as column, ui.row().classes("w-full items-center gap-3 no-wrap"):
+        _avatar(state)
+        with ui.column().classes("flex-1 min-w-0 gap-1"):
+            ui.label().bind_text_from(state, "name", backward=lambda n: n or "New character") \
                     .classes("text-base font-medium truncate w-full")
-                suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
-                               tooltip="Fill and improve every field at once")
-            ui.button("Save", icon="save", on_click=actions.save) \
+            suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
+                           tooltip="Fill and improve every field at once")
+        ui.button("Save", icon="save", on_click=actions.save) \
                 .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button")
-        basic_info_section(state, actions)
     return column
 
 
 def sidebar_sections(state: CharacterState, options: StudioOptions, actions: StudioActions) -> None:
-    """The sections below Basic Info; the page builds them once the browser is connected."""
+    """The collapsible sections; the page builds them once the browser is connected."""
+    basic_info_section(state, actions)
     appearance_section(state, options, actions)
     personality_section(state, actions)
     advanced_section(state, options, actions)

@@ -107,7 +107,7 @@ def _body(controller: StudioController) -> None:
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
     _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(controller))
-    mobile_bottom_bar(state, controller, mobile)
+    mobile_bottom_bar(state, controller, mobile)  # a footer must sit at the page's top level
     after_connect([(sidebar, lambda: sidebar_sections(state, options, controller)),
                    (portraits_panel, lambda: _portraits_panel(controller))])
 
