@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Callable
 from typing import Any
@@ -21,16 +20,11 @@ from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
 from tests.ui.studio_pages import open_studio
 from tests.ui.uploads import upload_through
+from tests.ui.waiting import eventually
 
 
 async def _eventually(condition: Callable[[], Any], within: float = 10.0, what: str = "condition") -> None:
-    """Wait for a condition the harness cannot announce (a database row, an element's value)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.02)
+    await eventually(condition, within=within, what=what)
 
 
 def _own_character(**fields: Any) -> tuple[Any, Any, Any]:

@@ -15,6 +15,7 @@ from ui.components.conflict_banner import conflict_banner
 from ui.components.form_advanced import form_advanced
 from ui.components.form_basic_info import form_basic_info
 from ui.components.greetings_editor import greetings_editor
+from ui.components.not_found import character_not_found
 from ui.components.portrait_panel import portrait_panel
 from ui.components.reference_image import reference_image
 from ui.components.tag_chips import tag_chips
@@ -38,7 +39,7 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
         return
     form = FormController(studio, user, role=role)
     if not await form.open(character_id):
-        _not_found()
+        character_not_found()
         return
     form.attach(ui.context.client)
     form.on_created = lambda cid: ui.navigate.history.replace(f"/create/{cid}")
@@ -91,10 +92,3 @@ def _sections(form: FormController) -> None:
     with ui.card().classes("w-full p-0"), \
             ui.expansion("Advanced", icon="tune").classes("w-full").mark("section-advanced"):
         form_advanced(state, form.errors)
-
-
-def _not_found() -> None:
-    with ui.column().classes("w-full items-center py-16 gap-3 px-4"):
-        ui.icon("search_off", size="3rem", color="grey-5")
-        ui.label("Character not found").classes("text-xl font-semibold").mark("not-found")
-        ui.button("Back to your characters", on_click=lambda: ui.navigate.to("/")).props("flat no-caps")

@@ -14,6 +14,7 @@ from core.container import Studio
 from core.errors import NotFound
 from core.models import Character, CharacterScene, User
 from ui.components.app_header import app_header
+from ui.components.not_found import character_not_found
 from ui.session import require_user
 
 
@@ -29,19 +30,11 @@ def register(studio: Studio) -> None:
             row = await run.io_bound(characters.get_character, studio.ctx, user, character_id)
             scene_rows = await run.io_bound(scenes.list_scenes, studio.ctx, user, character_id)
         except NotFound:
-            not_found()
+            character_not_found()
             return
         ui.page_title(f"{row.name} · Character Studio")
         character_view(row, scene_rows, user)
 
-
-def not_found() -> None:
-    """The same page for "does not exist" and "not yours and private"."""
-    with ui.column().classes("w-full items-center py-16 gap-3 px-4"):
-        ui.icon("search_off", size="3rem", color="grey-5")
-        ui.label("Character not found").classes("text-xl font-semibold").mark("not-found")
-        ui.label("It does not exist, or it is private.").classes("text-grey-7")
-        ui.button("Back to your characters", on_click=lambda: ui.navigate.to("/")).props("flat no-caps")
 
 
 def character_view(row: Character, scene_rows: list[CharacterScene], user: User) -> None:

@@ -19,6 +19,7 @@ from ui.components.character_selector import character_selector
 from ui.components.deferred import after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.mobile_bottom_bar import mobile_bottom_bar
+from ui.components.not_found import character_not_found
 from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
 from ui.components.pose_presets import pose_presets
@@ -50,7 +51,7 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
         return
     controller = StudioController(studio, user, role=role)
     if not await controller.open(character_id):
-        _not_found()
+        character_not_found()
         return
     controller.attach(ui.context.client)
     controller.on_created = lambda cid: ui.navigate.history.replace(f"/studio/{cid}")
@@ -162,10 +163,3 @@ def _remembered_width() -> int:
 def _remember_width(value: float | None) -> None:
     if value:
         app.storage.user["sidebar_width"] = int(value)
-
-
-def _not_found() -> None:
-    with ui.column().classes("absolute-center items-center"):
-        ui.icon("person_off", size="xl").classes("text-grey-6")
-        ui.label("Character not found").classes("text-xl").mark("not-found")
-        ui.button("Back to your characters", on_click=lambda: ui.navigate.to("/")).props("flat")
