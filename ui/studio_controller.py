@@ -55,8 +55,12 @@ class StudioController:
 
     # -- lifecycle -------------------------------------------------------------------------------
 
-    async def open(self, character_id: str | None) -> bool:
-        """Load a character the user owns (False: not found); None starts a new one."""
+    async def open(self, character_id: str | None, *, with_content: bool = True) -> bool:
+        """Load a character the user owns (False: not found); None starts a new one.
+
+        ``with_content=False`` leaves the gallery and scenes to :meth:`load_content`, for pages that
+        build those parts after the browser has connected.
+        """
         self.options.i2i_count = await run.io_bound(count_i2i_models, self.ctx.db)
         if character_id is None:
             return True
@@ -68,10 +72,17 @@ class StudioController:
             return False
         self._load_row(row)
         self.card = card_summary(row.card_data)
-        await self._load_gallery()
-        self._scenes = await run.io_bound(scenes.list_scenes, self.ctx, self.user, row.id)
-        self._subscribe(row.id)
+        self._subscribe(row.id)  # before loading: nothing published meanwhile is missed
+        if with_content:
+            await self.load_content()
         return True
+
+    async def load_content(self) -> None:
+        """The first page of portraits and the scenes."""
+        if self.state.character_id is None:
+            return
+        await self._load_gallery()
+        self._scenes = await run.io_bound(scenes.list_scenes, self.ctx, self.user, self.state.character_id)
 
     def attach(self, client: Client) -> None:
         """Flush a pending save and stop listening when this tab goes away."""

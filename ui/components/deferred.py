@@ -7,7 +7,7 @@ batch. A marked ``studio-ready`` element says when it has all arrived (tests and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import background_tasks, ui
 
@@ -15,7 +15,8 @@ Part = tuple[ui.element, Callable[[], None]]
 CONNECT_TIMEOUT_S = 30.0
 
 
-def after_connect(parts: list[Part]) -> None:
+def after_connect(parts: list[Part], prepare: Callable[[], Awaitable[None]] | None = None) -> None:
+    """Build ``parts`` (container, builder) once connected; ``prepare`` loads what they show first."""
     client = ui.context.client
     ready = ui.element("div").classes("hidden")
 
@@ -27,6 +28,8 @@ def after_connect(parts: list[Part]) -> None:
                 return  # fetched but never opened: nothing to build for
         if client.is_deleted:
             return
+        if prepare is not None:
+            await prepare()
         for container, make in parts:
             with container:
                 make()

@@ -7,7 +7,7 @@ Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from nicegui import app, run, ui
@@ -15,7 +15,7 @@ from nicegui import app, run, ui
 from core.characters import list_characters
 from core.container import Studio
 from ui.components.card_menu import export_menu, import_card_button
-from ui.components.character_selector import character_selector
+from ui.components.character_selector import NEW, character_selector, selector_options
 from ui.components.deferred import after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.mobile_bottom_bar import mobile_bottom_bar
@@ -50,23 +50,29 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
     if user is None:
         return
     controller = StudioController(studio, user, role=role)
-    if not await controller.open(character_id):
+    if not await controller.open(character_id, with_content=False):
         character_not_found()
         return
     controller.attach(ui.context.client)
     controller.on_created = lambda cid: ui.navigate.history.replace(f"/studio/{cid}")
-    own = await run.io_bound(list_characters, studio.ctx, user, limit=200)
     ui.add_css(CSS)
-    _header(controller, own)
-    _body(controller)
+    selector = _header(controller)
+
+    async def prepare() -> None:
+        own = await run.io_bound(list_characters, studio.ctx, user, limit=200)
+        selector.set_options(selector_options(own, controller.state.character_id, controller.state.name),
+                             value=controller.state.character_id or NEW)
+        await controller.load_content()
+
+    _body(controller, prepare)
 
 
-def _header(controller: StudioController, own: list) -> None:  # type: ignore[type-arg]
+def _header(controller: StudioController) -> ui.select:
     state = controller.state
     with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")).props("flat round dense") \
             .tooltip("Back to your characters")
-        character_selector(own, state.character_id, controller.state.role)
+        selector = character_selector([], state.character_id, controller.state.role, state.name)
         import_card_button(controller.import_card, controller.ctx.settings.max_upload_bytes)
         ui.button("Template", icon="style", on_click=lambda: open_template_selector(controller)) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
@@ -81,9 +87,10 @@ def _header(controller: StudioController, own: list) -> None:  # type: ignore[ty
         export_menu(controller.export_card).bind_visibility_from(state, "character_id", backward=bool)
         ui.button("Save", on_click=controller.save).props("unelevated dense color=primary").classes("md:hidden") \
             .mark("mobile-save")
+    return selector
 
 
-def _body(controller: StudioController) -> None:
+def _body(controller: StudioController, prepare: Callable[[], Awaitable[None]]) -> None:
     state, options = controller.state, controller.options
     options.sidebar_width = _remembered_width()
     mobile = ui.tabs(value="portraits", on_change=lambda e: _mobile_tab(e.value, splitter, center_tabs)) \
@@ -110,7 +117,7 @@ def _body(controller: StudioController) -> None:
     _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(controller))
     mobile_bottom_bar(state, controller, mobile)  # a footer must sit at the page's top level
     after_connect([(sidebar, lambda: sidebar_sections(state, options, controller)),
-                   (portraits_panel, lambda: _portraits_panel(controller))])
+                   (portraits_panel, lambda: _portraits_panel(controller))], prepare=prepare)
 
 
 def _build_on_first_visit(tabs: ui.tabs, name: str, panel: ui.tab_panel, build: Callable[[], None]) -> None:
