@@ -151,7 +151,7 @@ class GenerationService:
         persist_started = time.perf_counter()
         limits = image_limits(self.ctx.settings)
         if self._http is None:
-            self._http = download_client()
+            self._http = await asyncio.to_thread(download_client)  # loading CA certificates takes ~90 ms
         data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s, self._http)
         path_owner = character.id or "temp"
         stored = await store_portrait(self.ctx.storage, self.ctx.settings, data,
@@ -202,7 +202,8 @@ class GenerationService:
             reporter.stage("processing", message=f"Generating with {routed.model.display_name}")
             gen_request = _generation_request(routed, prompt, character, reference, request)
             try:
-                image = await asyncio.wait_for(self._provider(routed).generate(gen_request, reporter.report),
+                provider = await self._provider(routed)
+                image = await asyncio.wait_for(provider.generate(gen_request, reporter.report),
                                                timeout=self.ctx.settings.provider_timeout_s + 5)
                 return routed, image
             except TimeoutError as exc:
@@ -216,10 +217,14 @@ class GenerationService:
             log.warning("model %s failed (%s); falling back", routed.model.model_key, failure.message)
         raise GenerationFailed("No model could generate the portrait")
 
-    def _provider(self, routed: RoutedModel) -> ImageProvider:
+    async def _provider(self, routed: RoutedModel) -> ImageProvider:
+        """One adapter per provider row, reused; built in a thread (an HTTP client loads CA certificates)."""
         name = routed.provider.id
         if name not in self._providers:
-            self._providers[name] = self._factory(routed.provider)
+            provider = await asyncio.to_thread(self._factory, routed.provider)
+            self._providers.setdefault(name, provider)
+            if self._providers[name] is not provider:
+                await provider.aclose()  # another job built it meanwhile
         return self._providers[name]
 
     async def _reference(self, actor: User, request: PortraitRequest) -> Reference | None:
