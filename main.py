@@ -6,6 +6,7 @@ Commands: ``migrate``, ``create-user EMAIL [--admin]`` (password from stdin or a
 
 from __future__ import annotations
 
+import os
 import sys
 
 from nicegui import app, ui
@@ -45,9 +46,18 @@ def serve() -> None:
     )
 
 
+def use_system_allocator() -> None:
+    """Serve with ``PYTHONMALLOC=malloc`` (re-executing once if needed), so memory freed when tabs
+    close can be returned to the OS (see ``ui/memory.py``). Set ``PYTHONMALLOC`` yourself to opt out."""
+    if "PYTHONMALLOC" not in os.environ and sys.platform.startswith("linux"):
+        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONMALLOC": "malloc"})
+
+
 if __name__ == "__main__":  # not "__mp_main__": worker processes must never start a server
     command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMANDS else "serve"
     if command == "serve":
+        if os.path.basename(sys.argv[0]) == "main.py":  # run as a script, not inside a test harness
+            use_system_allocator()
         serve()
     else:
         from core.cli import run_command

@@ -9,9 +9,11 @@ def register_pages(studio: Studio) -> None:
     from nicegui import app
 
     from ui.components.file_picker import register_upload_route
+    from ui.memory import trim_after_pages_close
     from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
 
     register_upload_route(app)
+    trim_after_pages_close()
 
     login_page.register(studio)
     account_page.register(studio)
