@@ -46,6 +46,13 @@ def serve() -> None:
     )
 
 
+def started_as_script() -> bool:
+    """True for ``python main.py``; False inside a test harness that runs this file (runpy rewrites
+    ``sys.argv[0]``, so the interpreter's own ``sys.orig_argv`` decides)."""
+    script = sys.orig_argv[1] if len(sys.orig_argv) > 1 else ""
+    return os.path.basename(script) == "main.py" and "PYTEST_CURRENT_TEST" not in os.environ
+
+
 def use_system_allocator() -> None:
     """Serve with ``PYTHONMALLOC=malloc`` (re-executing once if needed), so memory freed when tabs
     close can be returned to the OS (see ``ui/memory.py``). Set ``PYTHONMALLOC`` yourself to opt out."""
@@ -56,7 +63,7 @@ def use_system_allocator() -> None:
 if __name__ == "__main__":  # not "__mp_main__": worker processes must never start a server
     command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMANDS else "serve"
     if command == "serve":
-        if os.path.basename(sys.argv[0]) == "main.py":  # run as a script, not inside a test harness
+        if started_as_script():
             use_system_allocator()
         serve()
     else:
