@@ -7,7 +7,10 @@ delete here, or a ``scene.changed`` event from another tab — and stops listeni
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import ui
+from nicegui.client import Client
 
 from core.models import CharacterScene
 from ui.actions import StudioActions
@@ -50,8 +53,10 @@ def _discard(actions: StudioActions, listener: object) -> None:
 
 
 def _scene_card(scene: CharacterScene, actions: StudioActions) -> None:
+    client = ui.context.client  # the card may be redrawn while the question is open
+
     async def delete() -> None:
-        if await confirm(f"Delete the scene “{scene.scene_name}”? This cannot be undone."):
+        if await confirm(f"Delete the scene “{scene.scene_name}”? This cannot be undone.", client=client):
             await actions.delete_scene(scene.id)
 
     with ui.card().tight().classes("relative overflow-hidden group") \
@@ -65,7 +70,13 @@ def _scene_card(scene: CharacterScene, actions: StudioActions) -> None:
                                            "from-black/70 to-transparent"):
                 ui.label(scene.scene_name).classes("text-white text-sm font-medium truncate")
         with ui.row().classes("w-full items-center justify-end gap-0 px-1"):
-            ui.button(icon="edit", on_click=lambda: open_scene_dialog(actions, scene)) \
+            ui.button(icon="edit", on_click=lambda: _in(client, lambda: open_scene_dialog(actions, scene))) \
                 .props("flat round dense size=sm").tooltip("Edit").mark("scene-edit")
             ui.button(icon="delete", on_click=delete) \
                 .props("flat round dense size=sm color=negative").tooltip("Delete").mark("scene-delete")
+
+
+def _in(client: Client, build: Callable[[], object]) -> None:
+    """Open a dialog in the page's layout: the card that asked may be redrawn while it is open."""
+    with client.layout:
+        build()
