@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 from nicegui.client import Client
 from nicegui.elements.mixins.validation_element import ValidationElement
 
-from core import characters
 from core.character_rules import validate_changes
 from core.container import Studio
 from core.errors import StudioError, ValidationError
@@ -57,6 +56,9 @@ class FieldErrors:
 
 class FormController(StudioController):
     """One open form: explicit saves under strict rules, no auto-save, inline errors."""
+
+    strict_rules = True
+    created_message = "Character created"
 
     def __init__(self, studio: Studio, user: User, *, role: str = "ai") -> None:
         super().__init__(studio, user, role=role)
@@ -118,27 +120,15 @@ class FormController(StudioController):
             return False
         return True
 
-    async def _create(self, silent: bool = False) -> bool:
-        """Create under the strict rules; used by save, generate and the reference upload alike."""
-        if not self.validate():
-            self.notify(FIX_FIELDS, type="negative")
-            return False
-        try:
-            row = await run.io_bound(characters.create_character, self.ctx, self.user, self.state.values(),
-                                     strict_description=True)
-        except ValidationError as exc:
+    def _can_create(self) -> bool:
+        if self.validate():
+            return True
+        self.notify(FIX_FIELDS, type="negative")
+        return False
+
+    def _show_create_error(self, exc: StudioError) -> None:
+        if isinstance(exc, ValidationError):
             self.errors.show(exc.errors)
             self.notify(FIX_FIELDS, type="negative")
-            return False
-        except StudioError as exc:
-            self.notify(exc.message, type="negative")
-            return False
-        if row is None:  # the app is shutting down
-            return False
-        self._load_row(row)
-        self._subscribe(row.id)
-        if not silent:
-            self.notify("Character created", type="positive")
-        if self.on_created is not None:
-            self.on_created(row.id)
-        return True
+        else:
+            super()._show_create_error(exc)

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 
 class StudioController:
+    strict_rules = False  # the create form's 50–500 character description rule
+    created_message = "Character saved"
     def __init__(self, studio: Studio, user: User, *, role: str = "ai") -> None:
         self.studio = studio
         self.ctx = studio.ctx
@@ -295,19 +297,32 @@ class StudioController:
             ui.notify(message, type=type)  # type: ignore[arg-type]
 
     async def _create(self, silent: bool = False) -> bool:
+        """Insert the new character; save, generate and the reference upload all go through here."""
+        if not self._can_create():
+            return False
         try:
-            row = await run.io_bound(characters.create_character, self.ctx, self.user, self.state.values())
+            row = await run.io_bound(characters.create_character, self.ctx, self.user, self.state.values(),
+                                     strict_description=self.strict_rules)
         except StudioError as exc:
-            self.state.error_message = exc.message
-            self.notify(exc.message, type="negative")
+            self._show_create_error(exc)
+            return False
+        if row is None:  # the app is shutting down
             return False
         self._load_row(row)
         self._subscribe(row.id)
         if not silent:
-            self.notify("Character saved", type="positive")
+            self.notify(self.created_message, type="positive")
         if self.on_created is not None:
             self.on_created(row.id)
         return True
+
+    def _can_create(self) -> bool:
+        """A hook for pages that check their fields before asking core (the create form)."""
+        return True
+
+    def _show_create_error(self, exc: StudioError) -> None:
+        self.state.error_message = exc.message
+        self.notify(exc.message, type="negative")
 
     async def _ensure_saved(self) -> bool:
         if not self.state.is_new:
