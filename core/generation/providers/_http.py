@@ -190,6 +190,7 @@ class HttpAdapter:
     """Base of the HTTP adapters: deadline, retried calls, error translation, remote cancel, close."""
 
     name = "http"
+    auth_scheme: str | None = None  # "Key" (fal), "Bearer" (Replicate, OpenAI): sent as "<scheme> <secret>"
 
     def __init__(self, *, base_url: str, secret: str | None, timeout: float, request_timeout: float | None,
                  attempts: int, base_delay: float, max_delay: float, cancel_timeout: float,
@@ -213,8 +214,12 @@ class HttpAdapter:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
 
     def _headers(self) -> dict[str, str]:
-        """Auth and protocol headers; subclasses add their key here and nowhere else."""
-        return {"Accept": "application/json"}
+        """Protocol headers plus the key in the protocol's scheme (none when there is no key: local servers)."""
+        headers = {"Accept": "application/json"}
+        secret = self._secrets[0]
+        if self.auth_scheme and secret:
+            headers["Authorization"] = f"{self.auth_scheme} {secret}"
+        return headers
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GeneratedImage:
         """One image within ``timeout`` seconds overall, or a retryable "timed out" ProviderError."""

@@ -36,6 +36,7 @@ class FalProvider(HttpAdapter):
     """fal's model API. ``mode="queue"`` polls status with logs; ``mode="sync"`` waits on one POST."""
 
     name = "fal"
+    auth_scheme = "Key"
 
     def __init__(self, api_key: str, *, run_base: str = "https://fal.run", queue_base: str = "https://queue.fal.run",
                  mode: Literal["queue", "sync"] = "queue", timeout: float = 120.0, poll_interval: float = 0.5,
@@ -47,17 +48,11 @@ class FalProvider(HttpAdapter):
         super().__init__(base_url=queue_base if mode == "queue" else run_base, secret=api_key, timeout=timeout,
                          request_timeout=request_timeout, attempts=attempts, base_delay=base_delay,
                          max_delay=max_delay, cancel_timeout=cancel_timeout, client=client)
-        self._api_key = api_key
         self.run_base = run_base.rstrip("/")
         self.queue_base = queue_base.rstrip("/")
         self.mode = mode
         self.poll_interval = poll_interval
 
-    def _headers(self) -> dict[str, str]:
-        headers = super()._headers()
-        if self._api_key:
-            headers["Authorization"] = f"Key {self._api_key}"
-        return headers
 
     def build_input(self, request: GenerationRequest) -> dict[str, Any]:
         """The model's input: its defaults, then prompt, size, seed, safety and the reference.

@@ -38,6 +38,7 @@ class OpenAIImagesProvider(HttpAdapter):
     """Image generation and editing over the OpenAI images API; ``model_key`` is sent as ``model``."""
 
     name = "openai"
+    auth_scheme = "Bearer"
 
     def __init__(self, api_key: str | None, *, base_url: str = "https://api.openai.com/v1", timeout: float = 120.0,
                  request_timeout: float | None = None, attempts: int = 3, base_delay: float = 0.5,
@@ -45,13 +46,7 @@ class OpenAIImagesProvider(HttpAdapter):
         super().__init__(base_url=base_url, secret=api_key, timeout=timeout, request_timeout=request_timeout,
                          attempts=attempts, base_delay=base_delay, max_delay=max_delay, cancel_timeout=1.0,
                          client=client)
-        self._api_key = api_key
 
-    def _headers(self) -> dict[str, str]:
-        headers = super()._headers()
-        if self._api_key:  # local servers may need none
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return headers
 
     def build_params(self, request: GenerationRequest) -> dict[str, Any]:
         """Defaults, then model, prompt, n=1 and size; a ``size`` in input_defaults wins (the API

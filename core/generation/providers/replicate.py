@@ -45,6 +45,7 @@ class ReplicateProvider(HttpAdapter):
     """Replicate predictions; ``model_key`` is ``owner/name`` or ``owner/name:version``."""
 
     name = "replicate"
+    auth_scheme = "Bearer"
 
     def __init__(self, api_token: str, *, base_url: str = "https://api.replicate.com", wait_s: int = 60,
                  timeout: float = 120.0, poll_interval: float = 1.0, request_timeout: float | None = None,
@@ -53,15 +54,9 @@ class ReplicateProvider(HttpAdapter):
         super().__init__(base_url=base_url, secret=api_token, timeout=timeout, request_timeout=request_timeout,
                          attempts=attempts, base_delay=base_delay, max_delay=max_delay,
                          cancel_timeout=cancel_timeout, client=client)
-        self._api_token = api_token
         self.wait_s = wait_s
         self.poll_interval = poll_interval
 
-    def _headers(self) -> dict[str, str]:
-        headers = super()._headers()
-        if self._api_token:
-            headers["Authorization"] = f"Bearer {self._api_token}"
-        return headers
 
     def _prefer_wait(self) -> int | None:
         """Seconds to hold the create call: 1..60, and shorter than our own timeout (else we'd time out first)."""
