@@ -24,7 +24,7 @@ from core.container import Studio
 from core.errors import NotFound, ValidationError
 from core.models import User
 from core.reference_images import upload_reference
-from core.suggestions import suggest_for_character
+from core.suggest.character import suggest_for_character
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 403, 404, 409)}
 

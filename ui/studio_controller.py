@@ -24,7 +24,7 @@ from core.generation.routing import RoutedModel, count_i2i_models, list_image_mo
 from core.models import Character, CharacterScene, CharacterTemplate, Job, Preset, User
 from core.presets import list_presets, preset_tags
 from core.reference_images import LibraryImage, clear_reference, list_library, upload_reference, use_stored_image
-from core.suggestions import chat_models, suggest_for_character
+from core.suggest.character import chat_models, suggest_for_character
 from core.templates import apply_template, list_templates
 from ui import card_actions
 from ui.gallery_state import PAGE_SIZE, GalleryState
