@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from nicegui.testing import User
 
@@ -13,6 +14,15 @@ from tests.ui.studio_pages import open_studio
 from tests.ui.waiting import eventually
 
 
+async def _two_tabs_on_one_character(first: User, second: User) -> tuple[Any, Any, Any]:
+    ctx = running_studio().ctx
+    owner = auth.local_user(ctx.db)
+    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+    await open_studio(first, f"/studio/{character.id}")
+    await open_studio(second, f"/studio/{character.id}")
+    return ctx, owner, character
+
+
 def _value(user: User, marker: str) -> str:
     return next(iter(user.find(marker=marker).elements)).value
 
@@ -20,11 +30,7 @@ def _value(user: User, marker: str) -> str:
 async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
         create_user: Callable[[], User]) -> None:
     first, second = create_user(), create_user()
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await open_studio(first, f"/studio/{character.id}")
-    await open_studio(second, f"/studio/{character.id}")
+    ctx, owner, character = await _two_tabs_on_one_character(first, second)
     second.find(marker="character-description").clear().type("My own unsaved description, " + "x" * 40)
     first.find(marker="character-name").clear().type("Mira Vale")
     await eventually(lambda: characters.get_character(ctx, owner, character.id).name == "Mira Vale",
@@ -40,11 +46,7 @@ async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
 async def test_both_tabs_editing_one_field_gives_a_conflict_that_keeps_the_text(
         create_user: Callable[[], User]) -> None:
     first, second = create_user(), create_user()
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await open_studio(first, f"/studio/{character.id}")
-    await open_studio(second, f"/studio/{character.id}")
+    ctx, owner, character = await _two_tabs_on_one_character(first, second)
     first.find(marker="character-name").clear().type("From tab one")
     second.find(marker="character-name").clear().type("From tab two")
     await eventually(lambda: _has(first, "Conflict") or _has(second, "Conflict"), within=10,
