@@ -104,8 +104,6 @@ class GalleryState:
                     self._clear_primary(except_id=view.id)
                 view.is_primary = bool(data["is_primary"])
                 self._emit(("updated", view))
-        elif event.type == EventType.PORTRAIT_UPDATED and "order" in data:
-            self._emit(("reorder", None))
 
     def _clear_primary(self, except_id: str) -> None:
         for other in self.portraits:

@@ -273,12 +273,10 @@ class StudioController:
         except StudioError as exc:
             self.notify(exc.message, type="negative")
             return False
-        await self._reload_scenes()
-        return True
+        return True  # the list redraws on the scene.changed event, in every tab alike
 
     async def delete_scene(self, scene_id: str) -> None:
         await self._call(scenes.delete_scene, self.ctx, self.user, scene_id, done="Scene deleted")
-        await self._reload_scenes()
 
     async def generate_scene_image(self, scene_id: str) -> None:
         scene = next((s for s in self._scenes if s.id == scene_id), None)
@@ -382,7 +380,9 @@ class StudioController:
         self._subscription = self.ctx.events.subscribe(character_id, self._on_event)
 
     async def _on_event(self, event: Event) -> None:
-        if event.type in (EventType.PORTRAIT_INSERTED, EventType.PORTRAIT_UPDATED, EventType.PORTRAIT_DELETED):
+        if event.type == EventType.PORTRAIT_UPDATED and "order" in event.data:
+            await self._load_gallery()  # a new order: the first page is a different set of portraits
+        elif event.type in (EventType.PORTRAIT_INSERTED, EventType.PORTRAIT_UPDATED, EventType.PORTRAIT_DELETED):
             self.gallery.apply(event)
         elif event.type == EventType.CHARACTER_UPDATED:
             await self._on_character_updated(event)

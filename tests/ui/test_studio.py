@@ -91,3 +91,21 @@ async def test_the_gallery_shows_48_and_loads_more_on_demand(user: User) -> None
     await eventually(lambda: len(user.find(marker="portrait-tile").elements) == 60, what="the next page")
     ids = [t.props["data-portrait-id"] for t in user.find(marker="portrait-tile").elements]
     assert len(set(ids)) == 60
+
+
+async def test_a_new_order_made_elsewhere_redraws_the_gallery(user: User) -> None:
+    ctx, owner, character = _own_character()
+    added = [portraits.add_portrait(ctx, owner, character.id, image_url=f"/o{i}.png") for i in range(3)]
+    await open_studio(user, f"/studio/{character.id}")
+    order = [added[0].id, added[2].id, added[1].id]
+    portraits.reorder_portraits(ctx, owner, character.id, order)  # e.g. through the API
+    await eventually(lambda: _tile_ids(user) == order, what="the tiles in the new order")
+
+
+def _tile_ids(user: User) -> list[str]:
+    if not _has(user, "portrait-tile"):
+        return []
+    tiles = user.find(marker="portrait-tile").elements
+    grid = next(iter(tiles)).parent_slot.parent
+    return [child.props["data-portrait-id"] for child in grid.default_slot.children
+            if "data-portrait-id" in child.props]
