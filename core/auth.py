@@ -149,9 +149,14 @@ def readable_character(session: Session, actor: User, character_id: str, *, lock
     if lock:
         stmt = stmt.with_for_update()
     character = session.exec(stmt).first() if character_id else None
-    if character is None or (character.user_id != actor.id and not character.is_public):
+    if character is None or not may_read(actor, character.user_id, character.is_public):
         raise NotFound("Character not found")
     return character
+
+
+def may_read(actor: User, owner_id: str, is_public: bool) -> bool:
+    """The one read rule, for callers that fetch rows without the ORM: owners, and anyone for public."""
+    return owner_id == actor.id or bool(is_public)
 
 
 def writable_character(session: Session, actor: User, character_id: str, *, lock: bool = True) -> Character:

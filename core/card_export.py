@@ -1,6 +1,6 @@
 """Export a character as a card: PNG (V2 ``chara`` + V3 ``ccv3``), JSON (V3) or CHARX.
 
-Anyone signed in may export a public character; a private one only its owner (``readable_character``
+Anyone signed in may export a public character; a private one only its owner (``auth.may_read``
 decides, so the rule is the same as for reading it). Formats:
 
 * **png** - the primary portrait's stored bytes with both card chunks inserted before ``IEND`` (its
@@ -29,16 +29,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import sqlalchemy as sa
 from PIL import Image
-from sqlmodel import col, select
 
-from core.auth import readable_character
-from core.cards.charx import charx_parts
+from core.auth import may_read
+from core.cards.charx import ArchiveFile, charx_parts
 from core.cards.json_cards import dumps
 from core.cards.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
 from core.cards.png_chunks import SIGNATURE, png_card_parts
 from core.context import Context
-from core.errors import ValidationError
+from core.errors import NotFound, ValidationError
 from core.generation.providers.builtin import derive_seed, render_portrait
 from core.models import Character, CharacterPortrait, CharacterScene, User
 from core.portraits import GALLERY_ORDER
@@ -109,14 +109,31 @@ def safe_filename(name: str, suffix: str) -> str:
 
 
 def _load(ctx: Context, actor: User, character_id: str) -> _Snapshot:
-    with ctx.db.read() as session:
-        character = readable_character(session, actor, character_id)
-        portraits = list(session.exec(select(CharacterPortrait).where(CharacterPortrait.character_id == character.id)
-                                      .order_by(*GALLERY_ORDER)))
-        scenes = list(session.exec(select(CharacterScene).where(CharacterScene.character_id == character.id)
-                                   .order_by(col(CharacterScene.priority).desc(), col(CharacterScene.created_at),
-                                             col(CharacterScene.id))))
-    return _Snapshot(character, portraits, scenes)
+    """The rows of one export, read with three cached Core statements on one connection.
+
+    An export only reads, so the rows become detached models built without validation: the ORM's
+    identity map and per-row instrumentation cost three times as much as the queries themselves,
+    which matters when the file it builds takes a third of a millisecond to read.
+    """
+    with ctx.db.engine.connect() as conn:
+        found = conn.execute(_CHARACTER, {"id": character_id}).first() if character_id else None
+        if found is None or not may_read(actor, found.user_id, found.is_public):
+            raise NotFound("Character not found")
+        portraits = conn.execute(_PORTRAITS, {"id": character_id}).all()
+        scenes = conn.execute(_SCENES, {"id": character_id}).all()
+    return _Snapshot(Character.model_construct(**found._mapping),
+                     [CharacterPortrait.model_construct(**row._mapping) for row in portraits],
+                     [CharacterScene.model_construct(**row._mapping) for row in scenes])
+
+
+_character_table = Character.__table__  # type: ignore[attr-defined]
+_portrait_table = CharacterPortrait.__table__  # type: ignore[attr-defined]
+_scene_table = CharacterScene.__table__  # type: ignore[attr-defined]
+_CHARACTER = sa.select(_character_table).where(_character_table.c.id == sa.bindparam("id"))
+_PORTRAITS = (sa.select(_portrait_table).where(_portrait_table.c.character_id == sa.bindparam("id"))
+              .order_by(*GALLERY_ORDER))
+_SCENES = (sa.select(_scene_table).where(_scene_table.c.character_id == sa.bindparam("id"))
+           .order_by(_scene_table.c.priority.desc(), _scene_table.c.created_at, _scene_table.c.id))
 
 
 class _Builder:
@@ -126,7 +143,7 @@ class _Builder:
         self.storage, self.snapshot, self.fmt, self.embed = storage, snapshot, fmt, embed
         self.owner = snapshot.character.user_id
         self.warnings: list[str] = []
-        self.files: list[tuple[str, bytes]] = []  # (CHARX path or PNG asset key, bytes)
+        self.files: list[ArchiveFile] = []  # CHARX path or PNG asset key, bytes, recorded CRC-32
 
     def build(self) -> list[bytes | memoryview]:
         character, portraits, scenes = self.snapshot.character, self.snapshot.portraits, self.snapshot.scenes
@@ -146,7 +163,7 @@ class _Builder:
         avatar, image = None, None
         if self.fmt == "png":
             present, image, avatar = self._png_avatar(present)
-        pairs = [(portrait, self._add(portrait_asset(portrait, i)[0], data,
+        pairs = [(portrait, self._add(portrait_asset(portrait, i)[0], data, _recorded_crc(portrait, data),
                                       first=self.fmt == "png" and portrait.is_primary))
                  for i, (portrait, data) in enumerate(present)]
         scene_images = {sid: self._add("background", blobs[loc]) for sid, loc in scene_keys.items()
@@ -177,17 +194,17 @@ class _Builder:
             present = [primary, *present[1:]]
         return present, _as_png(primary[1]), None
 
-    def _add(self, kind: str, data: bytes, *, first: bool = False) -> ExportImage:
+    def _add(self, kind: str, data: bytes, crc: int | None = None, *, first: bool = False) -> ExportImage:
         """Register a file for the archive (or the PNG's asset chunks) and return its asset URI."""
         ext = _extension(data)
         if first:
             return ExportImage("ccdefault:", "png")
         if self.fmt == "charx":
             path = f"assets/{kind}/images/{len(self.files)}.{ext}"
-            self.files.append((path, data))
+            self.files.append(ArchiveFile(path, data, crc))
             return ExportImage(f"embeded://{path}", ext)
         key = str(len(self.files))
-        self.files.append((key, data))
+        self.files.append(ArchiveFile(key, data, crc))
         return ExportImage(f"__asset:{key}", ext)
 
     def _reference(self, reference: tuple[str, str] | None, blobs: dict[tuple[str, str], bytes],
@@ -247,6 +264,14 @@ def _read_pool() -> ThreadPoolExecutor:
         if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=_READ_THREADS, thread_name_prefix="card-read")
         return _pool
+
+
+def _recorded_crc(portrait: CharacterPortrait, data: bytes) -> int | None:
+    """The CRC-32 recorded when the portrait was stored, if it still describes bytes of this length."""
+    meta = portrait.generation_metadata or {}
+    crc, size = meta.get("stored_crc32"), meta.get("stored_size")
+    valid = isinstance(crc, int) and 0 <= crc <= 0xFFFFFFFF and size == len(data)
+    return crc if valid else None  # type: ignore[return-value]
 
 
 def _v2_json(card: dict[str, Any], v3: bytes) -> bytes:

@@ -28,7 +28,7 @@ from core.cards.import_plan import ImportPlan, plan_import
 from core.cards.limits import CardLimits, check_size
 from core.cards.reader import read_card_file
 from core.context import Context
-from core.generation.persist import THUMB_SIZE, image_limits
+from core.generation.persist import THUMB_SIZE, image_limits, stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User, new_id
 from core.urls import url_cache
 from storage.base import (
@@ -183,7 +183,8 @@ def _insert(ctx: Context, actor: User, character_id: str, plan: ImportPlan, port
     for index, (portrait, upload) in enumerate(zip(plan.portraits, portrait_uploads, strict=True)):
         thumbs = upload.thumbnail_keys()
         thumb = thumbs.get(str(THUMB_SIZE)) or next(iter(thumbs.values()), None)
-        metadata: dict[str, Any] = {**portrait.metadata, "storage_path": upload.key, "thumbnail_paths": thumbs}
+        metadata: dict[str, Any] = {**portrait.metadata, **stored_file_metadata(
+            upload.key, thumbs, upload.image.crc32, len(upload.image.data))}
         if not portrait.restored:
             metadata.update(width=upload.image.width, height=upload.image.height)
         portrait_rows.append(CharacterPortrait(

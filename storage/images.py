@@ -23,6 +23,7 @@ import pillow_heif
 from PIL import Image, ImageCms, ImageOps
 
 from storage.base import THUMBNAIL_SIZES
+from storage.checksum import crc32
 from storage.png import encode_png, strip_png_metadata, thread_pool
 
 # HEIF through Pillow's own API; embedded thumbnails are never needed. libheif applies the image's
@@ -90,6 +91,10 @@ class ProcessedImage:
     height: int
     source_format: str
     thumbnails: dict[int, bytes] = field(default_factory=dict)
+    crc32: int = field(init=False)  # of ``data``, computed in the worker (see storage.checksum)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "crc32", crc32(self.data))  # frozen: set once, here
 
     @property
     def content_type(self) -> str:

@@ -100,7 +100,13 @@ class LocalStorage:
         raise AssertionError("unreachable")
 
     def get(self, bucket: str, key: str) -> bytes:
-        return self.read(bucket, key)[0]
+        """The bytes alone: no stat, no metadata file (exports read every portrait through here)."""
+        path = self._path(bucket, key)
+        try:
+            with open(path, "rb", buffering=0) as handle:
+                return handle.readall()
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError) as exc:
+            raise ObjectNotFound(f"{bucket}/{key}") from exc
 
     def read(self, bucket: str, key: str) -> tuple[bytes, StoredObject]:
         """Bytes and metadata of the same file (stat of the open handle), for the serving route."""

@@ -21,7 +21,7 @@ from sqlmodel import func, select
 from core import portraits, scenes
 from core.characters import create_character
 from core.context import Context
-from core.generation.persist import store_portrait
+from core.generation.persist import store_portrait, stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User
 from core.reference_images import upload_reference, use_stored_image
 from storage.base import BUCKETS, USER_LIBRARY, portrait_key
@@ -255,8 +255,9 @@ async def _portrait(ctx: Context, owner: User, character: Character, seed: int) 
         prompt=f"portrait {seed}", enhanced_prompt=f"portrait {seed}, detailed",
         generation_metadata={"model": "Offline preview", "model_key": "builtin/preview", "generation_mode": "txt2img",
                              "generation_time_ms": 40 + seed, "presets": {"pose": "standing"}, "job_id": job,
-                             "storage_path": stored.storage_path, "seed": seed, "provider": "builtin",
-                             "thumbnail_paths": stored.thumbnail_paths, "width": 72, "height": 90})
+                             "seed": seed, "provider": "builtin", "width": 72, "height": 90,
+                             **stored_file_metadata(stored.storage_path, stored.thumbnail_paths, stored.crc32,
+                                                    stored.size)})
 
 
 async def make_full_character(ctx: Context, owner: User, *, reference: str = "upload") -> Character:

@@ -13,6 +13,7 @@ import pytest
 from core import portraits, scenes
 from core.card_export import export_card, safe_filename
 from core.card_import import import_card
+from core.cards.mapping import STORAGE_KEYS
 from core.character_rules import EDITABLE_FIELDS
 from core.characters import create_character, get_character, publish_character
 from core.context import Context
@@ -27,7 +28,7 @@ from tests.factories import make_user
 
 FIELDS = [name for name in EDITABLE_FIELDS if name != "is_public"]
 def _portrait_view(ctx: Context, portrait: Any) -> dict[str, Any]:
-    meta = {k: v for k, v in portrait.generation_metadata.items() if k not in ("storage_path", "thumbnail_paths")}
+    meta = {k: v for k, v in portrait.generation_metadata.items() if k not in STORAGE_KEYS}
     data = ctx.storage.get(USER_LIBRARY, portrait.generation_metadata["storage_path"])
     return {"prompt": portrait.prompt, "enhanced_prompt": portrait.enhanced_prompt, "primary": portrait.is_primary,
             "metadata": meta, "pixels": pixels(data)}

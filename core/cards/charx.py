@@ -21,18 +21,13 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import ModuleType
+from typing import NamedTuple
 
 from core.cards.errors import CardError
 from core.cards.json_cards import decode_card
 from core.cards.limits import CardLimits
 from core.cards.models import CardDocument
-
-_crc_module: ModuleType
-try:  # ISA-L's CRC32 is ~4x zlib's; the archive is mostly images, so it is most of the writing time
-    from isal import isal_zlib as _crc_module
-except ImportError:  # pragma: no cover
-    _crc_module = zlib
+from storage.checksum import crc32, raw_deflate
 
 CARD_NAME = "card.json"
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -124,24 +119,35 @@ def _card(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], limits:
     return decode_card(raw[:info.file_size], limits, "card.json")
 
 
+class ArchiveFile(NamedTuple):
+    """One stored member: its path, bytes and, when the bytes were checksummed as they were stored,
+    that CRC-32 (see :mod:`storage.checksum`; ``None`` means compute it now)."""
+
+    path: str
+    data: bytes
+    crc32: int | None = None
+
+
 def write_charx(card_json: bytes, files: Iterable[tuple[str, bytes]], when: datetime | None = None) -> bytes:
     """A CHARX: ``card.json`` (deflated) then each ``(path, bytes)`` stored, with one central directory."""
     return b"".join(charx_parts(card_json, files, when))
 
 
-def charx_parts(card_json: bytes, files: Iterable[tuple[str, bytes]], when: datetime | None = None) -> list[bytes]:
+def charx_parts(card_json: bytes, files: Iterable[tuple[str, bytes] | ArchiveFile],
+                when: datetime | None = None) -> list[bytes]:
     """:func:`write_charx` as a list of pieces (the file bytes themselves among them), for streaming
     a large archive without joining it into one more copy."""
     stamp = _dos_time(when or datetime(1980, 1, 1))
     parts: list[bytes] = []
     central: list[bytes] = []
     offset = 0
-    entries = [(CARD_NAME, card_json, _DEFLATED), *((path, data, _STORED) for path, data in files)]
-    for name, data, method in entries:
+    entries = [(CARD_NAME, card_json, _DEFLATED, None),
+               *((file.path, file.data, _STORED, file.crc32) for file in (ArchiveFile(*f) for f in files))]
+    for name, data, method, known_crc in entries:
         _check_name(name)
         encoded_name = name.encode()
-        crc = _crc_module.crc32(data) & 0xFFFFFFFF
-        body = _deflate(data) if method == _DEFLATED else data
+        crc = crc32(data) if known_crc is None else known_crc
+        body = raw_deflate(data) if method == _DEFLATED else data
         if len(data) > _MAX_ZIP32 or offset > _MAX_ZIP32:
             raise ValueError("CHARX export larger than 4 GB")
         header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _UTF8_FLAG, method, stamp[0], stamp[1], crc,
@@ -154,11 +160,6 @@ def charx_parts(card_json: bytes, files: Iterable[tuple[str, bytes]], when: date
     directory = b"".join(central)
     end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), offset, 0)
     return [*parts, directory, end]
-
-
-def _deflate(data: bytes) -> bytes:
-    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush()
 
 
 def _dos_time(when: datetime) -> tuple[int, int]:

@@ -49,7 +49,7 @@ PROMPT_FIELDS: dict[str, tuple[str, ...]] = {
 #: Composed fields whose exported text is fingerprinted, to tell "as exported" from "edited elsewhere".
 FINGERPRINTED = ("description", "mes_example", "scenario")
 #: Portrait metadata that names stored files: never exported, made afresh on import.
-STORAGE_KEYS = ("storage_path", "thumbnail_paths")
+STORAGE_KEYS = ("storage_path", "thumbnail_paths", "stored_crc32", "stored_size")
 _REQUIRED_DEFAULTS: dict[str, Any] = {"creator_notes": "", "post_history_instructions": "", "tags": [],
                                       "creator": "", "character_version": "", "group_only_greetings": []}
 

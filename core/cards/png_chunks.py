@@ -135,19 +135,22 @@ def write_png_card(png: bytes, v2_json: bytes, v3_json: bytes, assets: Iterable[
 def png_card_parts(png: bytes, v2_json: bytes, v3_json: bytes,
                    assets: Iterable[tuple[str, bytes]] = ()) -> list[bytes | memoryview]:
     """:func:`write_png_card` as a list of pieces (views into ``png``, new chunks), for streaming
-    without copying the image once more."""
-    chunk_list = chunks(png)
+    without copying the image once more. Runs of kept chunks stay one view, so a stored portrait
+    (which has no card chunks) is two views around the new chunks."""
     view = memoryview(png)
-    parts: list[bytes | memoryview] = [SIGNATURE]
-    for chunk in chunk_list:
+    parts: list[bytes | memoryview] = []
+    kept_from = 0  # start of the current run of chunks copied as they are
+    for chunk in chunks(png):
         if chunk.kind == b"IEND":
+            parts.append(view[kept_from:chunk.start])
             parts.append(text_chunk("chara", base64.b64encode(v2_json)))
             parts.append(text_chunk("ccv3", base64.b64encode(v3_json)))
-            parts.extend(text_chunk(f"{ASSET_PREFIX}:{path}", base64.b64encode(data)) for path, data in assets)
+            parts.extend(text_chunk(f"{ASSET_PREFIX}:{path}", base64.b64encode(data)) for path, data, *_ in assets)
             parts.append(view[chunk.start:chunk.end])
-        elif not _is_card_chunk(png, chunk):
-            parts.append(view[chunk.start:chunk.end])
-    return parts
+        elif _is_card_chunk(png, chunk):
+            parts.append(view[kept_from:chunk.start])
+            kept_from = chunk.end
+    return [part for part in parts if len(part)]
 
 
 def strip_card_chunks(png: bytes, chunk_list: list[Chunk] | None = None) -> bytes:

@@ -27,12 +27,25 @@ THUMB_SIZE = 512
 
 @dataclass
 class StoredPortrait:
+    """Where a gated portrait went, and what an export needs to know of its bytes without reading them."""
+
     image_url: str
     thumbnail_url: str | None
     storage_path: str | None
     thumbnail_paths: dict[str, str] = field(default_factory=dict)
     width: int | None = None
     height: int | None = None
+    crc32: int | None = None  # of the stored bytes, for archives (storage.checksum)
+    size: int | None = None
+
+
+def stored_file_metadata(key: str | None, thumbnail_paths: dict[str, str], crc: int | None, size: int | None
+                         ) -> dict[str, object]:
+    """The storage part of a portrait's ``generation_metadata`` (kept out of exported cards)."""
+    recorded: dict[str, object] = {"storage_path": key, "thumbnail_paths": thumbnail_paths}
+    if key is not None and crc is not None and size is not None:
+        recorded.update(stored_crc32=crc, stored_size=size)
+    return recorded
 
 
 def image_limits(settings: Settings) -> ImageLimits:
@@ -74,7 +87,7 @@ async def store_portrait(storage: Storage, settings: Settings, data: bytes, key:
         return StoredPortrait(fallback_url, None, None, {}, processed.width, processed.height)
     thumb_key = thumbs.get(str(THUMB_SIZE)) or next(iter(thumbs.values()), None)
     return StoredPortrait(signed[key], signed.get(thumb_key) if thumb_key else None, key, thumbs,
-                          processed.width, processed.height)
+                          processed.width, processed.height, processed.crc32, len(processed.data))
 
 
 async def discard_portrait(storage: Storage, key: str | None) -> None:

@@ -30,6 +30,7 @@ from core.generation.persist import (
     fetch_image_bytes,
     image_limits,
     store_portrait,
+    stored_file_metadata,
 )
 from core.generation.progress import ProgressReporter
 from core.generation.prompt import build_prompt
@@ -159,9 +160,9 @@ class GenerationService:
         metadata = {
             "model": routed.model.display_name, "model_key": routed.model.model_key,
             "generation_mode": "i2i" if reference is not None else "txt2img", "generation_time_ms": generation_ms,
-            "presets": dict(request.presets), "job_id": job.id, "storage_path": stored.storage_path,
-            "seed": image.seed, "thumbnail_paths": stored.thumbnail_paths, "provider": routed.provider.name,
+            "presets": dict(request.presets), "job_id": job.id, "seed": image.seed, "provider": routed.provider.name,
             "width": stored.width, "height": stored.height,
+            **stored_file_metadata(stored.storage_path, stored.thumbnail_paths, stored.crc32, stored.size),
         }
         portrait_id = None
         if character.id is not None and request.scene_id:
