@@ -7,9 +7,10 @@
    MutationObserver records ``Date.now()`` when each new tile enters the DOM. Measured from the moment
    the API call returned (the brief's figure; the event is published before the response is written,
    so this can be negative) and from the row's ``created_at`` (just before ``portrait.inserted``).
-3. Memory: the server's VmRSS with 50 studio tabs open, and after closing them and waiting for
-   NiceGUI's reconnect timeout to delete their clients. The start is taken after a few tabs have
-   been opened and closed, so one-off imports and caches are not counted as "per tab".
+3. Memory: the server's VmRSS with 50 studio tabs open, and after closing them, once NiceGUI's
+   reconnect timeout has deleted their clients and the server's trim has run (the RSS holds still).
+   The start is taken after a few tabs have been opened and closed, so one-off imports and caches
+   are not counted as "per tab".
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from tests.browser.app_process import (
     start_studio,
     stop_server,
 )
+from ui.memory import TRIM_AFTER_S
 
 PORTRAITS = 1_000
 PAGE_SAMPLES = 20
@@ -218,21 +220,18 @@ def _memory(app: StudioApp, browser: Browser, character_id: str) -> dict[str, An
         page = context.new_page()
         _open_live(page, url)
         page.close()
-    _wait_for_client_deletion()
-    start = rss_bytes(app.pid)
+    start = _settled_rss(app.pid)
     opened_at = time.perf_counter()
     pages = _open_tabs(context, url, TABS)
     open_seconds = time.perf_counter() - opened_at
     with_tabs = rss_bytes(app.pid)
     for page in pages:
         page.close()
-    _wait_for_client_deletion()
-    after = rss_bytes(app.pid)
+    after = _settled_rss(app.pid)
     # A leak grows with every round; an allocator that keeps its high-water mark does not.
     for page in _open_tabs(context, url, ROUND2_TABS):
         page.close()
-    _wait_for_client_deletion()
-    after_round2 = rss_bytes(app.pid)
+    after_round2 = _settled_rss(app.pid)
     context.close()
     return {"start_mb": round(start / MB, 1), "with_50_tabs_mb": round(with_tabs / MB, 1),
             "after_close_mb": round(after / MB, 1), "per_tab_mb": round((with_tabs - start) / TABS / MB, 3),
@@ -272,7 +271,21 @@ def _open_tabs(context: BrowserContext, url: str, count: int, batch: int = 10) -
     return pages
 
 
-def _wait_for_client_deletion() -> None:
-    """Clients are deleted ``reconnect_timeout`` after their socket closes (a timer in the server, not
-    visible from outside), so this wait is time itself: the timeout plus a margin."""
-    time.sleep(RECONNECT_TIMEOUT_S + 2.0)
+def _settled_rss(pid: int, timeout_s: float = 30.0) -> int:
+    """The server's RSS once closed tabs have been deleted and their memory handed back.
+
+    Clients are deleted ``reconnect_timeout`` after their socket closes, and the server trims one
+    second after the last deletion (``ui/memory.py``); neither is visible from outside, so this waits
+    until that much time and a margin have passed and the RSS has held still (within 0.5 MB) for two
+    seconds.
+    """
+    started = time.monotonic()
+    earliest = started + RECONNECT_TIMEOUT_S + TRIM_AFTER_S + 2.0
+    history: list[tuple[float, int]] = []
+    while True:
+        now, rss = time.monotonic(), rss_bytes(pid)
+        history = [(t, r) for t, r in history if now - t <= 2.0] + [(now, rss)]
+        steady = history[0][0] <= now - 1.9 and max(r for _t, r in history) - min(r for _t, r in history) < MB // 2
+        if (now >= earliest and steady) or now - started > timeout_s:
+            return rss
+        time.sleep(0.25)

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 
@@ -56,6 +57,21 @@ class Database:
             return
         with self._write_lock:
             yield
+
+    def release_idle_connections(self) -> int:
+        """Close the pooled SQLite connections no one is using; return how many were idle.
+
+        Each one keeps up to 2 MB of page cache and its prepared statements. After a burst (fifty
+        tabs opening at once) the pool holds several, which outlive the burst and pin that memory;
+        a fresh connection costs about a millisecond. Checked-out connections are not touched.
+        PostgreSQL keeps its pool (a new connection costs a round trip and an authentication).
+        """
+        pool = self.engine.pool
+        if not self.is_sqlite or not isinstance(pool, QueuePool):
+            return 0
+        idle = pool.checkedin()
+        pool.dispose()
+        return idle
 
     def dispose(self) -> None:
         self.engine.dispose()

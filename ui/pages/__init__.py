@@ -13,7 +13,7 @@ def register_pages(studio: Studio) -> None:
     from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
 
     register_upload_route(app)
-    trim_after_pages_close()
+    trim_after_pages_close(release=studio.ctx.db.release_idle_connections)
 
     login_page.register(studio)
     account_page.register(studio)
