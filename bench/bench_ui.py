@@ -221,10 +221,12 @@ def _memory(app: StudioApp, browser: Browser, character_id: str) -> dict[str, An
         _open_live(page, url)
         page.close()
     start = _settled_rss(app.pid)
+    threads_start = _threads(app.pid)
     opened_at = time.perf_counter()
     pages = _open_tabs(context, url, TABS)
     open_seconds = time.perf_counter() - opened_at
     with_tabs = rss_bytes(app.pid)
+    threads_with_tabs = _threads(app.pid)
     for page in pages:
         page.close()
     after = _settled_rss(app.pid)
@@ -238,7 +240,8 @@ def _memory(app: StudioApp, browser: Browser, character_id: str) -> dict[str, An
             "after_over_start": round(after / start, 3), "tabs": TABS,
             "retained_per_closed_tab_mb": round((after - start) / TABS / MB, 3),
             "seconds_to_open_50": round(open_seconds, 1), "round2_tabs": ROUND2_TABS,
-            "after_round2_mb": round(after_round2 / MB, 1), "round2_over_round1": round(after_round2 / after, 3)}
+            "after_round2_mb": round(after_round2 / MB, 1), "round2_over_round1": round(after_round2 / after, 3),
+            "threads_start": threads_start, "threads_with_tabs": threads_with_tabs}
 
 
 def _time_to_ready(app: StudioApp, browser: Browser, character_id: str, samples: int = 5) -> dict[str, Any]:
@@ -269,6 +272,10 @@ def _open_tabs(context: BrowserContext, url: str, count: int, batch: int = 10) -
             page.wait_for_function("window.did_handshake === true", timeout=120_000)
         pages += group
     return pages
+
+
+def _threads(pid: int) -> int:
+    return len(list(Path(f"/proc/{pid}/task").iterdir()))
 
 
 def _settled_rss(pid: int, timeout_s: float = 30.0) -> int:
