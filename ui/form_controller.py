@@ -98,7 +98,8 @@ class FormController(StudioController):
             return True
         return await super().save()
 
-    async def generate(self, prompt: str | None = None) -> None:
+    async def generate(self, prompt: str | None = None, scene_id: str | None = None,
+                       presets: dict[str, str] | None = None) -> None:
         """The seed's order: validate, save (strictly) when new or edited, then generate."""
         if not self.state.is_generating:
             if not self.validate():
@@ -108,7 +109,7 @@ class FormController(StudioController):
                 return
             if self.state.dirty and not await self._save_edits():
                 return
-        await super().generate(prompt)
+        await super().generate(prompt, scene_id, presets)
 
     async def _save_edits(self) -> bool:
         await self.saver.save_now()

@@ -19,7 +19,8 @@ from core.cards.summary import CardSummary, card_summary
 from core.container import Studio
 from core.errors import StudioError
 from core.events import Event, EventType, Subscription
-from core.generation.inputs import PortraitRequest
+from core.generation.inputs import PRESET_VALUE_MAX, PortraitRequest
+from core.generation.prompt import PRESET_ORDER
 from core.generation.routing import RoutedModel, count_i2i_models, list_image_models
 from core.models import Character, CharacterScene, CharacterTemplate, Job, Preset, User
 from core.presets import list_presets, preset_tags
@@ -170,7 +171,8 @@ class StudioController:
             self._models = list_image_models(self.ctx.db)
         return self._models
 
-    async def generate(self, prompt: str | None = None, scene_id: str | None = None) -> None:
+    async def generate(self, prompt: str | None = None, scene_id: str | None = None,
+                       presets: dict[str, str] | None = None) -> None:
         """The seed's generatePortrait: validate, save silently when new or dirty, then run the pipeline."""
         if self.state.is_generating:
             self.notify("A portrait is already being generated", type="warning")
@@ -191,7 +193,8 @@ class StudioController:
         request = PortraitRequest(character_id=self.state.character_id, prompt_override=text.strip() or None,
                                   reference_image_url=self.state.reference_image_url,
                                   api_model_id=self.options.model_id,
-                                  presets={"pose": self.options.pose} if self.options.pose and not scene_id else {},
+                                  presets=presets if presets is not None else
+                                  {"pose": self.options.pose} if self.options.pose and not scene_id else {},
                                   scene_id=scene_id)
         self.state.is_generating = True
         self.state.progress = 0.0
@@ -247,7 +250,10 @@ class StudioController:
         self.notify("Reference image set from this portrait", type="positive")
 
     async def regenerate(self, portrait_id: str, prompt: str) -> None:
-        await self.generate(prompt)
+        """Another take of a portrait: the lightbox's prompt with the presets that portrait was made
+        with (pose, expression, ...), not whatever pose chip the page has selected now."""
+        view = self.gallery.find(portrait_id)
+        await self.generate(prompt, presets=portrait_presets(view.metadata if view else {}))
 
     async def load_more(self) -> None:
         if not self.gallery.has_more or self.state.character_id is None:
@@ -409,3 +415,13 @@ class StudioController:
 def _merge(current: list[str], extra: list[str]) -> list[str]:
     seen = {t.casefold() for t in current}
     return [*current, *[t for t in extra if t.casefold() not in seen]]
+
+
+def portrait_presets(metadata: dict[str, Any]) -> dict[str, str]:
+    """The presets recorded with a portrait, limited to the ones the pipeline knows (an imported
+    card's metadata may carry anything)."""
+    recorded = metadata.get("presets")
+    if not isinstance(recorded, dict):
+        return {}
+    return {key: value for key, value in recorded.items()
+            if key in PRESET_ORDER and isinstance(value, str) and 0 < len(value) <= PRESET_VALUE_MAX}

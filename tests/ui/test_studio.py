@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from nicegui import ui
 from nicegui.testing import User
 
 from core import auth, characters, portraits
@@ -109,3 +110,41 @@ def _tile_ids(user: User) -> list[str]:
     grid = next(iter(tiles)).parent_slot.parent
     return [child.props["data-portrait-id"] for child in grid.default_slot.children
             if "data-portrait-id" in child.props]
+
+
+async def test_regenerate_in_the_lightbox_reuses_the_portraits_presets(user: User) -> None:
+    ctx, owner, character = _own_character()
+    portraits.add_portrait(ctx, owner, character.id, image_url="/a.png", prompt="by the window",
+                           generation_metadata={"presets": {"pose": "sitting", "expression": "smiling",
+                                                            "bogus": "dropped"}})
+    await open_studio(user, f"/studio/{character.id}")
+    await eventually(lambda: _count(user, "portrait-tile") == 1, what="the tile")
+    user.find(marker="portrait-image").click()
+    await user.should_see(marker="lightbox")
+    user.find(kind=ui.button, content="Regenerate").click()
+    await eventually(lambda: portraits.count_portraits(ctx, owner, character.id) == 2, what="the new portrait",
+                     within=20)
+    newest = portraits.list_portraits(ctx, owner, character.id)[0]
+    assert newest.generation_metadata["presets"] == {"pose": "sitting", "expression": "smiling"}
+
+
+async def test_arrow_keys_step_through_the_lightbox_only_while_it_is_open(user: User) -> None:
+    ctx, owner, character = _own_character()
+    for name in ("a", "b", "c"):
+        portraits.add_portrait(ctx, owner, character.id, image_url=f"/{name}.png", prompt=f"portrait {name}")
+    await open_studio(user, f"/studio/{character.id}")
+    await eventually(lambda: _count(user, "portrait-tile") == 3, what="the tiles")
+    user.find(marker="portrait-image").click()  # the lowest id: the first tile
+    await user.should_see("1 of 3")
+    keyboard = next(iter(user.find(kind=ui.keyboard).elements))
+    assert keyboard.active
+    user.find(kind=ui.keyboard).trigger("key", _key("ArrowRight"))
+    await user.should_see("2 of 3")
+    user.find(kind=ui.keyboard).trigger("key", _key("Escape"))
+    await eventually(lambda: not keyboard.active, what="the keys to be released when the lightbox closes")
+
+
+def _key(name: str) -> dict[str, object]:
+    """What ``ui.keyboard``'s browser side sends for one key press."""
+    return {"action": "keydown", "repeat": False, "altKey": False, "ctrlKey": False, "metaKey": False,
+            "shiftKey": False, "key": name, "code": name, "location": 0}

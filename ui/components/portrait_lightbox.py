@@ -6,6 +6,7 @@ One dialog per page, filled on demand, so a gallery of thousands costs nothing u
 from __future__ import annotations
 
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 from ui.actions import StudioActions
 from ui.components.portrait_tile import confirm_delete
@@ -44,7 +45,7 @@ class PortraitLightbox:
                 ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
         with self.anchor:
             self.keyboard = ui.keyboard(on_key=self._on_key, active=False)
-        self.dialog.on_value_change(lambda e: self.keyboard.set_active(bool(e.value)))
+        self.dialog.on_value_change(self._listen_to_keys)
         return self.dialog
 
     def open(self, portrait_id: str) -> None:
@@ -67,6 +68,10 @@ class PortraitLightbox:
         position = self.gallery.index(view.id) + 1
         star = "★ primary · " if view.is_primary else ""
         self.caption.set_text(f"{star}{position} of {self.gallery.total} · {(view.prompt or '')[:140]}")
+
+    def _listen_to_keys(self, event: ValueChangeEventArguments) -> None:
+        """Arrow keys and Esc belong to the lightbox only while it is open."""
+        self.keyboard.active = bool(event.value)
 
     def _on_key(self, event) -> None:  # type: ignore[no-untyped-def]
         if not event.action.keydown:

@@ -25,7 +25,7 @@ class PortraitTile(ui.element):
         self._star: ui.icon | None = None
         with self:
             ui.element("img").props(f'src="{view.tile_url}" loading=lazy decoding=async alt="Portrait"') \
-                .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id))
+                .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id)).mark("portrait-image")
             self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
                 .props('round dense flat size=sm color=white data-testid="portrait-menu"') \
                 .classes("absolute top-1 right-1 bg-black/40")
