@@ -210,6 +210,10 @@ def test_desktop_screenshots_of_home_gallery_and_lightbox(
     screenshot(page, "desktop-lightbox")
     page.get_by_test_id("lightbox-next").click()
     expect(image).to_have_attribute("src", made[-2]["imageUrl"])
+    page.keyboard.press("ArrowRight")  # focus is on the "next" button, and the arrows still step
+    expect(image).to_have_attribute("src", made[-3]["imageUrl"])
+    page.keyboard.press("ArrowLeft")
+    expect(image).to_have_attribute("src", made[-2]["imageUrl"])
     page.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
 
