@@ -19,8 +19,7 @@ from core.cards.summary import CardSummary, card_summary
 from core.container import Studio
 from core.errors import StudioError
 from core.events import Event, EventType, Subscription
-from core.generation.inputs import PRESET_VALUE_MAX, PortraitRequest
-from core.generation.prompt import PRESET_ORDER
+from core.generation.inputs import PortraitRequest, recorded_presets
 from core.generation.routing import RoutedModel, count_i2i_models, list_image_models
 from core.models import Character, CharacterScene, CharacterTemplate, Job, Preset, User
 from core.presets import list_presets, preset_tags
@@ -253,7 +252,7 @@ class StudioController:
         """Another take of a portrait: the lightbox's prompt with the presets that portrait was made
         with (pose, expression, ...), not whatever pose chip the page has selected now."""
         view = self.gallery.find(portrait_id)
-        await self.generate(prompt, presets=portrait_presets(view.metadata if view else {}))
+        await self.generate(prompt, presets=recorded_presets(view.metadata if view else {}))
 
     async def load_more(self) -> None:
         if not self.gallery.has_more or self.state.character_id is None:
@@ -415,13 +414,3 @@ class StudioController:
 def _merge(current: list[str], extra: list[str]) -> list[str]:
     seen = {t.casefold() for t in current}
     return [*current, *[t for t in extra if t.casefold() not in seen]]
-
-
-def portrait_presets(metadata: dict[str, Any]) -> dict[str, str]:
-    """The presets recorded with a portrait, limited to the ones the pipeline knows (an imported
-    card's metadata may carry anything)."""
-    recorded = metadata.get("presets")
-    if not isinstance(recorded, dict):
-        return {}
-    return {key: value for key, value in recorded.items()
-            if key in PRESET_ORDER and isinstance(value, str) and 0 < len(value) <= PRESET_VALUE_MAX}

@@ -57,12 +57,25 @@ def validate_request(request: PortraitRequest) -> None:
     unknown = set(request.presets) - set(PRESET_ORDER)
     if unknown:
         errors["presets"] = f"Unknown presets: {', '.join(sorted(unknown))} (allowed: {', '.join(PRESET_ORDER)})"
-    elif any(not isinstance(v, str) or len(v) > PRESET_VALUE_MAX for v in request.presets.values()):
+    elif not all(_valid_preset_value(v) for v in request.presets.values()):
         errors["presets"] = f"Each preset must be text of at most {PRESET_VALUE_MAX} characters"
     if request.seed is not None and (not isinstance(request.seed, int) or not 0 <= request.seed < 2**32):
         errors["seed"] = "Seed must be a whole number between 0 and 4294967295"
     if errors:
         raise ValidationError(errors)
+
+
+def recorded_presets(metadata: dict[str, Any]) -> dict[str, str]:
+    """The presets a portrait was made with (its ``generation_metadata``), limited to what
+    :func:`validate_request` accepts: an imported card's metadata may carry anything."""
+    recorded = metadata.get("presets")
+    if not isinstance(recorded, dict):
+        return {}
+    return {key: value for key, value in recorded.items() if key in PRESET_ORDER and _valid_preset_value(value)}
+
+
+def _valid_preset_value(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= PRESET_VALUE_MAX
 
 
 def resolve_character(ctx: Context, actor: User, request: PortraitRequest) -> ResolvedCharacter:
