@@ -33,10 +33,11 @@ import sqlalchemy as sa
 from PIL import Image
 
 from core.auth import may_read
+from core.card_export_cache import CachedExport, Fingerprint, Location, Piece, Span, fingerprint, materialize
 from core.cards.charx import ArchiveFile, charx_parts
 from core.cards.json_cards import dumps
 from core.cards.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
-from core.cards.png_chunks import SIGNATURE, png_card_parts
+from core.cards.png_chunks import SIGNATURE, png_card_layout
 from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.generation.providers.builtin import derive_seed, render_portrait
@@ -92,11 +93,36 @@ async def export_card(ctx: Context, actor: User, character_id: str, fmt: str = "
 
 def export_card_sync(ctx: Context, actor: User, character_id: str, fmt: str = "png", *,
                      embed_assets: bool = True) -> ExportedCard:
-    """:func:`export_card` for callers already off the event loop (benchmarks, scripts)."""
+    """:func:`export_card` for callers already off the event loop (benchmarks, scripts).
+
+    An unchanged character's card comes from ``ctx.exports`` (see :mod:`core.card_export_cache`):
+    its files are read again, its rows and card are not.
+    """
+    key = (character_id, fmt, embed_assets)
+    cached = ctx.exports.get(key)
+    if cached is not None:
+        exported = _from_cache(ctx.storage, actor, cached, fmt)
+        if exported is not None:
+            return exported
+    token = ctx.exports.token(character_id)
     snapshot = _load(ctx, actor, character_id)
     builder = _Builder(ctx.storage, snapshot, fmt, embed_assets)
-    parts = builder.build()
-    return ExportedCard(safe_filename(snapshot.character.name, fmt), MEDIA_TYPES[fmt], parts, builder.warnings)
+    pieces = builder.build()
+    character = snapshot.character
+    filename = safe_filename(character.name, fmt)
+    ctx.exports.put(key, token, CachedExport(character.user_id, character.is_public, filename, tuple(pieces),
+                                             builder.files_read, tuple(builder.warnings)))
+    return ExportedCard(filename, MEDIA_TYPES[fmt], materialize(pieces, builder.blobs), builder.warnings)
+
+
+def _from_cache(storage: Storage, actor: User, cached: CachedExport, fmt: str) -> ExportedCard | None:
+    """The cached layout around freshly read files; None when a file is not the one it was built around."""
+    if not may_read(actor, cached.owner_id, cached.is_public):
+        raise NotFound("Character not found")
+    blobs = read_files(storage, list(cached.files))
+    if any(fingerprint(blobs.get(location)) != known for location, known in cached.files.items()):
+        return None
+    return ExportedCard(cached.filename, MEDIA_TYPES[fmt], materialize(cached.pieces, blobs), list(cached.warnings))
 
 
 def safe_filename(name: str, suffix: str) -> str:
@@ -144,8 +170,12 @@ class _Builder:
         self.owner = snapshot.character.user_id
         self.warnings: list[str] = []
         self.files: list[ArchiveFile] = []  # CHARX path or PNG asset key, bytes, recorded CRC-32
+        self.blobs: dict[Location, bytes] = {}  # what was read, by location
+        self.files_read: dict[Location, Fingerprint | None] = {}  # every location asked for
+        self._read_by_id: dict[int, Location] = {}
 
-    def build(self) -> list[bytes | memoryview]:
+    def build(self) -> list[Piece]:
+        """The export as pieces: bytes built from the rows, and spans of the stored files."""
         character, portraits, scenes = self.snapshot.character, self.snapshot.portraits, self.snapshot.scenes
         wanted = [] if self.fmt == "json" else portraits if self.fmt == "charx" or self.embed else \
             [p for p in portraits if p.is_primary][:1] or portraits[:1]
@@ -174,10 +204,19 @@ class _Builder:
         if self.fmt == "json":
             return [dumps(card, pretty=True)]
         if self.fmt == "charx":
-            return list(charx_parts(dumps(card), self.files, character.updated_at))
+            return [self._span(part, slice(0, len(part))) or part
+                    for part in charx_parts(dumps(card), self.files, character.updated_at)]
         assert image is not None
         v3 = dumps(card)
-        return png_card_parts(image, _v2_json(card, v3), v3, self.files)
+        return [part if isinstance(part, bytes) else self._span(image, part) or bytes(image[part])
+                for part in png_card_layout(image, _v2_json(card, v3), v3, self.files)]
+
+    def _span(self, data: bytes, part: slice) -> Span | None:
+        """``data[part]`` as a span of the stored file ``data`` is (None if it is not one, as built bytes)."""
+        location = self._read_by_id.get(id(data))
+        if location is None or self.blobs[location] is not data:
+            return None
+        return Span(location, part.start, part.stop)
 
     def _png_avatar(self, present: list[tuple[CharacterPortrait, bytes]]
                     ) -> tuple[list[tuple[CharacterPortrait, bytes]], bytes, dict[str, Any] | None]:
@@ -238,24 +277,33 @@ class _Builder:
         bucket, _, key = (path or "").partition("/")
         return (bucket, key) if bucket in BUCKETS and key.startswith(f"{self.owner}/") else None
 
-    def _read_all(self, locations: list[tuple[str, str] | None]) -> dict[tuple[str, str], bytes]:
-        """The stored bytes of each location (missing ones are absent).
-
-        Local files are read one after another (from the page cache that is faster than any thread
-        hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the network.
-        """
+    def _read_all(self, locations: list[Location | None]) -> dict[Location, bytes]:
+        """The stored bytes of each location (missing ones are absent), remembered with their fingerprints."""
         unique = list(dict.fromkeys(loc for loc in locations if loc is not None))
-        if len(unique) <= 1 or isinstance(self.storage, LocalStorage):
-            results = [self._read(loc) for loc in unique]
-        else:
-            results = list(_read_pool().map(self._read, unique))
-        return {loc: data for loc, data in zip(unique, results, strict=True) if data is not None}
+        self.blobs = read_files(self.storage, unique)
+        self.files_read = {loc: fingerprint(self.blobs.get(loc)) for loc in unique}
+        self._read_by_id = {id(data): loc for loc, data in self.blobs.items()}
+        return self.blobs
 
-    def _read(self, location: tuple[str, str]) -> bytes | None:
-        try:
-            return self.storage.get(*location)
-        except (ObjectNotFound, StorageError, ValueError):
-            return None
+
+def read_files(storage: Storage, locations: list[Location]) -> dict[Location, bytes]:
+    """The stored bytes of each location; missing or unreadable ones are absent.
+
+    Local files are read one after another (from the page cache that is faster than any thread
+    hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the network.
+    """
+    if len(locations) <= 1 or isinstance(storage, LocalStorage):
+        results = [_read(storage, loc) for loc in locations]
+    else:
+        results = list(_read_pool().map(lambda loc: _read(storage, loc), locations))
+    return {loc: data for loc, data in zip(locations, results, strict=True) if data is not None}
+
+
+def _read(storage: Storage, location: Location) -> bytes | None:
+    try:
+        return storage.get(*location)
+    except (ObjectNotFound, StorageError, ValueError):
+        return None
 
 
 def _read_pool() -> ThreadPoolExecutor:

@@ -5,8 +5,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from core.card_export_cache import ExportCache
 from core.config import Settings
 from core.db import Database
 from core.events import EventBus
@@ -19,3 +20,7 @@ class Context:
     db: Database
     events: EventBus
     storage: Storage
+    exports: ExportCache = field(init=False, repr=False)  # card layouts, kept coherent by ``events``
+
+    def __post_init__(self) -> None:
+        self.exports = ExportCache.watching(self.events)

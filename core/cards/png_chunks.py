@@ -135,22 +135,30 @@ def write_png_card(png: bytes, v2_json: bytes, v3_json: bytes, assets: Iterable[
 def png_card_parts(png: bytes, v2_json: bytes, v3_json: bytes,
                    assets: Iterable[tuple[str, bytes]] = ()) -> list[bytes | memoryview]:
     """:func:`write_png_card` as a list of pieces (views into ``png``, new chunks), for streaming
-    without copying the image once more. Runs of kept chunks stay one view, so a stored portrait
-    (which has no card chunks) is two views around the new chunks."""
+    without copying the image once more."""
     view = memoryview(png)
-    parts: list[bytes | memoryview] = []
+    return [view[part] if isinstance(part, slice) else part
+            for part in png_card_layout(png, v2_json, v3_json, assets)]
+
+
+def png_card_layout(png: bytes, v2_json: bytes, v3_json: bytes,
+                    assets: Iterable[tuple[str, bytes]] = ()) -> list[bytes | slice]:
+    """:func:`write_png_card` as new chunks and slices of ``png`` (what a cached export keeps: the
+    image is read again, the chunks are not built again). Runs of kept chunks stay one slice, so a
+    stored portrait (which has no card chunks) is two slices around the new chunks."""
+    parts: list[bytes | slice] = []
     kept_from = 0  # start of the current run of chunks copied as they are
     for chunk in chunks(png):
         if chunk.kind == b"IEND":
-            parts.append(view[kept_from:chunk.start])
+            parts.append(slice(kept_from, chunk.start))
             parts.append(text_chunk("chara", base64.b64encode(v2_json)))
             parts.append(text_chunk("ccv3", base64.b64encode(v3_json)))
             parts.extend(text_chunk(f"{ASSET_PREFIX}:{path}", base64.b64encode(data)) for path, data, *_ in assets)
-            parts.append(view[chunk.start:chunk.end])
+            parts.append(slice(chunk.start, chunk.end))
         elif _is_card_chunk(png, chunk):
-            parts.append(view[kept_from:chunk.start])
+            parts.append(slice(kept_from, chunk.start))
             kept_from = chunk.end
-    return [part for part in parts if len(part)]
+    return [part for part in parts if not isinstance(part, slice) or part.stop > part.start]
 
 
 def strip_card_chunks(png: bytes, chunk_list: list[Chunk] | None = None) -> bytes:
