@@ -8,6 +8,11 @@
   JSON, the chunk insertion (PNG) or the archive (CHARX, images stored, CRCs recorded or by ISA-L).
   Both end with the file as the list of pieces the HTTP response streams (joining them would be one
   more copy). ``export_without_db_ms`` is the cold build without loading the rows.
+* The ``*_from_disk`` figures evict the image files from the page cache first (``posix_fadvise``
+  DONTNEED), as for a gallery that is not hot in memory: the first export after an edit against
+  reading the same files from disk. The first export after an edit with the files in the page
+  cache (``ratio_after_change``) is reported, not held to the target: its fixed cost (the queries
+  and the card, 0.4 ms for one portrait) is several times a 2 MB read from memory (0.06 ms).
 * **import** is split into parse (format detection, limits, JSON, unzipping, mapping), gate (every
   image decoded, checked, re-encoded, thumbnailed in the process pool), store and database; the
   target is that parsing is a small share of the gate's time (imports are dominated by the gate).
@@ -21,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import statistics
 import time
 import zipfile
@@ -118,22 +124,44 @@ def _exports(ctx: Context, owner: User, character_id: str, fmt: str, repeats: in
     def forget() -> None:  # what any edit of the character does to its cached card
         ctx.exports.invalidate(Event(EventType.CHARACTER_UPDATED, character_id))
 
+    def evict() -> None:  # the files leave the page cache: the next read comes from the disk
+        for key in keys:
+            _evict(ctx.storage._path(USER_LIBRARY, key))  # type: ignore[attr-defined]
+
     size = export_card_sync(ctx, owner, character_id, fmt).size  # warm
     read_once()
-    samples: dict[str, list[float]] = {"export": [], "read": [], "build": [], "after_change": []}
-    for _ in range(repeats):
-        for fn, sink in ((export, "export"), (read_once, "read"), (build_only, "build"), (forget, None),
-                         (export, "after_change")):
-            start = time.perf_counter()
-            fn()
-            if sink:
-                samples[sink].append(time.perf_counter() - start)
-    export_ms, read_ms, build_ms, cold_ms = (statistics.median(samples[k]) * 1000
-                                             for k in ("export", "read", "build", "after_change"))
-    return {"export_ms": round(export_ms, 2), "read_files_once_ms": round(read_ms, 2), "files": len(keys),
-            "ratio": round(export_ms / read_ms, 3), "export_after_change_ms": round(cold_ms, 2),
-            "ratio_after_change": round(cold_ms / read_ms, 3), "export_without_db_ms": round(build_ms, 2),
-            "ratio_without_db": round(build_ms / read_ms, 3), "export_mb": round(size / 2**20, 2)}
+    samples: dict[str, list[float]] = {k: [] for k in ("export", "read", "build", "after_change", "read_disk",
+                                                       "after_change_disk")}
+    in_memory = ((export, "export"), (read_once, "read"), (build_only, "build"), (forget, None),
+                 (export, "after_change"))
+    from_disk = ((evict, None), (read_once, "read_disk"), (evict, None), (forget, None), (export, "after_change_disk"))
+    for steps in (in_memory, from_disk):  # one phase after the other: a disk read leaves the next reads cold
+        for _ in range(repeats):
+            for fn, sink in steps:
+                start = time.perf_counter()
+                fn()
+                if sink:
+                    samples[sink].append(time.perf_counter() - start)
+    ms = {key: statistics.median(values) * 1000 for key, values in samples.items()}
+    return {"export_ms": round(ms["export"], 2), "read_files_once_ms": round(ms["read"], 2), "files": len(keys),
+            "ratio": round(ms["export"] / ms["read"], 3),
+            "export_after_change_ms": round(ms["after_change"], 2),
+            "ratio_after_change": round(ms["after_change"] / ms["read"], 3),
+            "export_after_change_from_disk_ms": round(ms["after_change_disk"], 2),
+            "read_files_once_from_disk_ms": round(ms["read_disk"], 2),
+            "ratio_after_change_from_disk": round(ms["after_change_disk"] / ms["read_disk"], 3),
+            "export_without_db_ms": round(ms["build"], 2), "ratio_without_db": round(ms["build"] / ms["read"], 3),
+            "export_mb": round(size / 2**20, 2)}
+
+
+def _evict(path: os.PathLike[str]) -> None:
+    """Drop a file's pages from the page cache (written back first, or dirty pages would stay)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    finally:
+        os.close(fd)
 
 
 def run() -> dict[str, Any]:
@@ -150,11 +178,15 @@ def run() -> dict[str, Any]:
                                    "export": _exports(ctx, owner, png_id, "png", 31)}
         figures["charx_20_portraits"] = {"card_mb": round(len(charx) / 2**20, 2), "import": charx_import,
                                          "export": _exports(ctx, owner, charx_id, "charx", 15)}
+    png_export, charx_export = figures["png_card_2mb"]["export"], figures["charx_20_portraits"]["export"]
     targets = [
-        target("PNG card export vs reading its image once (ratio)", figures["png_card_2mb"]["export"]["ratio"], "<",
+        target("PNG card export vs reading its image once (ratio)", png_export["ratio"], "<", EXPORT_TARGET),
+        target("CHARX (20 portraits) export vs reading the 20 images once (ratio)", charx_export["ratio"], "<",
                EXPORT_TARGET),
-        target("CHARX (20 portraits) export vs reading the 20 images once (ratio)",
-               figures["charx_20_portraits"]["export"]["ratio"], "<", EXPORT_TARGET),
+        target("PNG card, first export after an edit, image from disk (ratio)",
+               png_export["ratio_after_change_from_disk"], "<", EXPORT_TARGET),
+        target("CHARX, first export after an edit, images from disk (ratio)",
+               charx_export["ratio_after_change_from_disk"], "<", EXPORT_TARGET),
         target("PNG card import: parse time / gate time", png_import["parse_share_of_gate"], "<", PARSE_SHARE_TARGET),
         target("CHARX import: parse time / gate time", charx_import["parse_share_of_gate"], "<", PARSE_SHARE_TARGET),
     ]
