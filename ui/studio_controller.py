@@ -63,13 +63,12 @@ class StudioController:
         ``with_content=False`` leaves the gallery and scenes to :meth:`load_content`, for pages that
         build those parts after the browser has connected.
         """
-        self.options.i2i_count = await run.io_bound(count_i2i_models, self.ctx.db)
-        if character_id is None:
-            return True
         try:
-            row = await run.io_bound(characters.get_character, self.ctx, self.user, character_id)
+            self.options.i2i_count, row = await run.io_bound(self._read_opening, character_id)
         except StudioError:
             return False
+        if row is None:
+            return True
         if row.user_id != self.user.id:
             return False
         self._load_row(row)
@@ -78,6 +77,12 @@ class StudioController:
         if with_content:
             await self.load_content()
         return True
+
+    def _read_opening(self, character_id: str | None) -> tuple[int, Character | None]:
+        """What the page needs before its first answer, in one trip to a worker thread: each trip
+        waits for a turn of the event loop, which a busy server makes long."""
+        row = characters.get_character(self.ctx, self.user, character_id) if character_id else None
+        return count_i2i_models(self.ctx.db), row
 
     async def load_content(self) -> None:
         """The first page of portraits and the scenes."""
