@@ -13,7 +13,6 @@ the two never collide (and this router is mounted first all the same).
 from __future__ import annotations
 
 from typing import Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
@@ -21,7 +20,7 @@ from pydantic import BaseModel
 
 from api.deps import bearer_user
 from api.schemas import CharacterOut, ErrorOut
-from core.card_export import export_card
+from core.card_export import content_disposition, export_card
 from core.card_import import import_card
 from core.cards import CardLimits, card_summary
 from core.container import Studio
@@ -75,13 +74,7 @@ def build_router(studio: Studio) -> APIRouter:
                                ) -> StreamingResponse:
         """Download a character (yours, or anyone's public one) as a card file."""
         exported = await export_card(ctx, user, character_id, fmt, embed_assets=embed)
-        return StreamingResponse(iter(exported.parts), media_type=exported.media_type, headers={
+        return StreamingResponse(exported.stream(), media_type=exported.media_type, headers={
             "Content-Disposition": content_disposition(exported.filename), "Content-Length": str(exported.size)})
 
     return router
-
-
-def content_disposition(filename: str) -> str:
-    """An attachment header every browser reads: an ASCII fallback plus the UTF-8 name (RFC 6266/5987)."""
-    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

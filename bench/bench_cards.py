@@ -37,6 +37,8 @@ from bench.common import bench_context, target
 from core import auth, card_export
 from core.card_export import export_card_sync
 from core.card_import import import_card
+from core.card_layout import CardLayout
+from core.card_pieces import materialize
 from core.context import Context
 from core.events import Event, EventType
 from core.models import User
@@ -112,11 +114,11 @@ def _exports(ctx: Context, owner: User, character_id: str, fmt: str, repeats: in
         for key in keys:
             ctx.storage.get(USER_LIBRARY, key)
 
-    snapshot = card_export._load(ctx, owner, character_id)  # the rows, for the without-database figure
+    snapshot = card_export.load_snapshot(ctx, owner, character_id)  # the rows, for the without-database figure
 
     def build_only() -> None:
-        builder = card_export._Builder(ctx.storage, snapshot, fmt, True)
-        card_export.materialize(builder.build(), builder.blobs)
+        layout = CardLayout(ctx.storage, snapshot, fmt, True)
+        materialize(layout.build(), layout.blobs)
 
     def export() -> None:
         export_card_sync(ctx, owner, character_id, fmt)

@@ -6,11 +6,12 @@ several times what reading a 2 MB portrait from the page cache does (0.06 ms). A
 downloaded again and again, or a creator who exports once more after a look, repeated all of it for
 nothing.
 
-What is kept is the export's *layout*: every piece that comes from the rows (card chunks, asset
-chunks, ZIP headers, the central directory) as bytes, and every piece that is a stored file as a
-:class:`Span` of that file. A hit reads each file from storage again - the image bytes are never
-cached - checks that each one is still the file the layout was built around (its size and its first
-and last bytes), and puts the pieces back together around the fresh bytes. Any difference is a miss.
+What is kept is the export's *layout* (:mod:`core.card_pieces`): every piece that comes from the
+rows (card chunks, asset chunks, ZIP headers, the central directory) as bytes, and every piece that
+is a stored file as a span of that file. A hit reads each file from storage again - the image bytes
+are never cached - checks that each one is still the file the layout was built around (its size and
+its first and last bytes), and puts the pieces back together around the fresh bytes. Any difference
+is a miss. Streamed exports (too large to hold) are not cached: their reads dwarf the rest.
 
 Coherence comes from the event bus, not from a clock: core publishes an event after every committed
 change of a character, its portraits or its scenes, and the bus runs :meth:`ExportCache.invalidate`
@@ -29,30 +30,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from core.card_pieces import Fingerprint, Location, Piece
 from core.events import Event, EventBus, EventType
 
-Location = tuple[str, str]  # (bucket, key)
-Fingerprint = tuple[int, bytes, bytes]  # size, first and last bytes
 ExportKey = tuple[str, str, bool]  # character id, format, embed assets
 
 MAX_BYTES = 32 * 2**20
 MAX_ENTRY_BYTES = 8 * 2**20
 MAX_AGE_S = 300.0
-_EDGE = 64
 _FORMATS = ("png", "json", "charx")
 _NO_CHANGE = (EventType.JOB_PROGRESS, EventType.JOB_FAILED)  # a job's own news; what it stores has its own event
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """Bytes ``start:stop`` of the stored file at ``location``."""
-
-    location: Location
-    start: int
-    stop: int
-
-
-Piece = bytes | Span
 
 
 @dataclass(frozen=True)
@@ -68,29 +55,13 @@ class CachedExport:
     created: float = 0.0
 
     @property
+    def file_bytes(self) -> int:
+        """What a hit reads (and holds) from storage."""
+        return sum(known[0] for known in self.files.values() if known is not None)
+
+    @property
     def held_bytes(self) -> int:
         return sum(len(piece) for piece in self.pieces if isinstance(piece, bytes))
-
-
-def fingerprint(data: bytes | None) -> Fingerprint | None:
-    """What tells a stored file from another of the same name: its size and its edges (for a PNG the
-    header with its dimensions, and the end of the compressed stream with its checksum)."""
-    if data is None:
-        return None
-    return len(data), bytes(data[:_EDGE]), bytes(data[-_EDGE:])
-
-
-def materialize(pieces: tuple[Piece, ...] | list[Piece],
-                blobs: Mapping[Location, bytes]) -> list[bytes | memoryview]:
-    """The file as the pieces an HTTP response streams: spans become views of the fresh bytes."""
-    out: list[bytes | memoryview] = []
-    for piece in pieces:
-        if isinstance(piece, bytes):
-            out.append(piece)
-            continue
-        data = blobs[piece.location]
-        out.append(data if piece.start == 0 and piece.stop == len(data) else memoryview(data)[piece.start:piece.stop])
-    return out
 
 
 class ExportCache:

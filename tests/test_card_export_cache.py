@@ -15,7 +15,8 @@ import sqlalchemy as sa
 
 from core import characters, portraits, scenes
 from core.card_export import export_card
-from core.card_export_cache import CachedExport, ExportCache, Span
+from core.card_export_cache import CachedExport, ExportCache
+from core.card_pieces import Span
 from core.context import Context
 from core.errors import NotFound
 from core.events import Event, EventBus, EventType

@@ -18,10 +18,10 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from core.cards.errors import CardError
 from core.cards.json_cards import decode_card
@@ -121,10 +121,14 @@ def _card(archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], limits:
 
 class ArchiveFile(NamedTuple):
     """One stored member: its path, bytes and, when the bytes were checksummed as they were stored,
-    that CRC-32 (see :mod:`storage.checksum`; ``None`` means compute it now)."""
+    that CRC-32 (see :mod:`storage.checksum`; ``None`` means compute it now).
+
+    ``data`` may also be a reference with a length (a stored file the caller streams later); it is
+    then placed among the pieces as it is, and its CRC must be given.
+    """
 
     path: str
-    data: bytes
+    data: bytes | Sized
     crc32: int | None = None
 
 
@@ -134,11 +138,11 @@ def write_charx(card_json: bytes, files: Iterable[tuple[str, bytes]], when: date
 
 
 def charx_parts(card_json: bytes, files: Iterable[tuple[str, bytes] | ArchiveFile],
-                when: datetime | None = None) -> list[bytes]:
-    """:func:`write_charx` as a list of pieces (the file bytes themselves among them), for streaming
-    a large archive without joining it into one more copy."""
+                when: datetime | None = None) -> list[Any]:
+    """:func:`write_charx` as a list of pieces (the file bytes, or the references standing for them,
+    among them), for streaming a large archive without joining it into one more copy."""
     stamp = _dos_time(when or datetime(1980, 1, 1))
-    parts: list[bytes] = []
+    parts: list[Any] = []
     central: list[bytes] = []
     offset = 0
     entries = [(CARD_NAME, card_json, _DEFLATED, None),
@@ -146,8 +150,10 @@ def charx_parts(card_json: bytes, files: Iterable[tuple[str, bytes] | ArchiveFil
     for name, data, method, known_crc in entries:
         _check_name(name)
         encoded_name = name.encode()
-        crc = crc32(data) if known_crc is None else known_crc
-        body = raw_deflate(data) if method == _DEFLATED else data
+        if known_crc is None and not isinstance(data, bytes | memoryview):
+            raise ValueError(f"{name}: a member given by reference needs its CRC-32")
+        crc = crc32(data) if known_crc is None else known_crc  # type: ignore[arg-type]
+        body = raw_deflate(data) if method == _DEFLATED else data  # type: ignore[arg-type]
         if len(data) > _MAX_ZIP32 or offset > _MAX_ZIP32:
             raise ValueError("CHARX export larger than 4 GB")
         header = struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, _UTF8_FLAG, method, stamp[0], stamp[1], crc,

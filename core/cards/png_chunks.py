@@ -17,9 +17,9 @@ import base64
 import binascii
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from core.cards.errors import CardError
 from core.cards.json_cards import decode_card
@@ -137,28 +137,51 @@ def png_card_parts(png: bytes, v2_json: bytes, v3_json: bytes,
     """:func:`write_png_card` as a list of pieces (views into ``png``, new chunks), for streaming
     without copying the image once more."""
     view = memoryview(png)
-    return [view[part] if isinstance(part, slice) else part
-            for part in png_card_layout(png, v2_json, v3_json, assets)]
+    parts = png_card_layout(png, v2_json, v3_json, assets)
+    return [view[part] if isinstance(part, slice) else part for part in parts]  # type: ignore[misc]
 
 
 def png_card_layout(png: bytes, v2_json: bytes, v3_json: bytes,
-                    assets: Iterable[tuple[str, bytes]] = ()) -> list[bytes | slice]:
+                    assets: Iterable[tuple[str, Any]] = ()) -> list[bytes | slice | Base64TextChunk]:
     """:func:`write_png_card` as new chunks and slices of ``png`` (what a cached export keeps: the
     image is read again, the chunks are not built again). Runs of kept chunks stay one slice, so a
-    stored portrait (which has no card chunks) is two slices around the new chunks."""
-    parts: list[bytes | slice] = []
+    stored portrait (which has no card chunks) is two slices around the new chunks. An asset whose
+    data is not bytes (a reference to a stored file, with a length) becomes a
+    :class:`Base64TextChunk` for the caller to render when it has the bytes."""
+    parts: list[bytes | slice | Base64TextChunk] = []
     kept_from = 0  # start of the current run of chunks copied as they are
     for chunk in chunks(png):
         if chunk.kind == b"IEND":
             parts.append(slice(kept_from, chunk.start))
             parts.append(text_chunk("chara", base64.b64encode(v2_json)))
             parts.append(text_chunk("ccv3", base64.b64encode(v3_json)))
-            parts.extend(text_chunk(f"{ASSET_PREFIX}:{path}", base64.b64encode(data)) for path, data, *_ in assets)
+            parts.extend(_asset_chunk(f"{ASSET_PREFIX}:{path}", data) for path, data, *_ in assets)
             parts.append(slice(chunk.start, chunk.end))
         elif _is_card_chunk(png, chunk):
             parts.append(slice(kept_from, chunk.start))
             kept_from = chunk.end
     return [part for part in parts if not isinstance(part, slice) or part.stop > part.start]
+
+
+@dataclass(frozen=True)
+class Base64TextChunk:
+    """A ``tEXt`` chunk whose text is the base64 of ``source``, bytes supplied later (a stored file,
+    streamed after the chunks before it). Its length is known from the source's length alone."""
+
+    keyword: str
+    source: Sized
+
+    @property
+    def length(self) -> int:
+        return 12 + len(self.keyword.encode("latin-1")) + 1 + 4 * -(-len(self.source) // 3)
+
+    def render(self, data: bytes | memoryview) -> bytes:
+        return text_chunk(self.keyword, base64.b64encode(data))
+
+
+def _asset_chunk(keyword: str, data: Any) -> bytes | Base64TextChunk:
+    return text_chunk(keyword, base64.b64encode(data)) if isinstance(data, bytes | memoryview) \
+        else Base64TextChunk(keyword, data)
 
 
 def strip_card_chunks(png: bytes, chunk_list: list[Chunk] | None = None) -> bytes:

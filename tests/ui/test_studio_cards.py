@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+
+import pytest
 from nicegui.testing import User
 
 from core import auth, characters
 from core.cards.png_chunks import text_chunks
-from tests.cards_support import v2_png
+from tests.cards_support import make_full_character, v2_png
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio
 from tests.ui.studio_pages import open_studio
@@ -48,3 +53,29 @@ async def test_export_downloads_a_png_card_with_both_chunks(user: User) -> None:
     response = await user.download.next(timeout=5)
     keywords = {keyword for keyword, _text in text_chunks(response.content)}
     assert {"chara", "ccv3"} <= keywords
+
+
+async def test_the_download_link_works_once(user: User) -> None:
+    ctx = running_studio().ctx
+    character = characters.create_character(ctx, auth.local_user(ctx.db), {"name": "Mira", "description": DESCRIPTION})
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="export-json").click()
+    response = await user.download.next(timeout=5)
+    assert response.status_code == 200 and json.loads(response.content)["data"]["name"] == "Mira"
+    assert response.headers["content-disposition"].startswith('attachment; filename="Mira.json"')
+    again = await user.http_client.get(response.request.url.path)
+    assert again.status_code == 404
+
+
+async def test_a_large_export_streams_to_the_browser(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    ctx = running_studio().ctx
+    monkeypatch.setattr(ctx.settings, "export_hold_bytes", 1)  # every image counts as large
+    owner = auth.local_user(ctx.db)
+    character = await make_full_character(ctx, owner)
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="export-charx").click()
+    response = await user.download.next(timeout=5)
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert archive.testzip() is None
+    assert len([n for n in archive.namelist() if n.startswith("assets/icon/")]) == 3
+    assert int(response.headers["content-length"]) == len(response.content)

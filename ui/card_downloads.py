@@ -1,0 +1,66 @@
+"""Card exports reach the browser as an HTTP download, streamed, not through the websocket.
+
+``ui.download.content`` would push the file's bytes down the tab's websocket as one message - a
+CHARX of a large gallery is hundreds of megabytes, joined in memory first. Instead the tab that
+exported gets a one-time link: the route streams the export piece by piece (a streamed export reads
+its stored files one at a time as the download goes), with its name in ``Content-Disposition``.
+
+The link is the capability: 128 random bits, handed only to the tab that asked (over its websocket),
+good for one download within :data:`LINK_TTL_S`. The export was authorised when it was made.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+
+from fastapi import FastAPI, HTTPException
+from fastapi.responses import StreamingResponse
+
+from core.card_export import ExportedCard, content_disposition
+
+ROUTE = "/_studio/card-download/{token}"
+LINK_TTL_S = 300.0
+
+
+class CardDownloads:
+    """Exports waiting for their tab's browser to fetch them."""
+
+    def __init__(self, ttl_s: float = LINK_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._waiting: dict[str, tuple[float, ExportedCard]] = {}
+        self._lock = threading.Lock()
+
+    def offer(self, card: ExportedCard) -> str:
+        """The relative URL that downloads ``card`` once."""
+        token = secrets.token_urlsafe(16)
+        now = time.monotonic()
+        with self._lock:
+            for stale in [t for t, (made, _card) in self._waiting.items() if now - made > self.ttl_s]:
+                del self._waiting[stale]
+            self._waiting[token] = (now, card)
+        return ROUTE.format(token=token)
+
+    def take(self, token: str) -> ExportedCard | None:
+        """The export behind ``token``, once; None if unknown, taken already or expired."""
+        with self._lock:
+            made, card = self._waiting.pop(token, (0.0, None))
+        return card if card is not None and time.monotonic() - made <= self.ttl_s else None
+
+    def __len__(self) -> int:
+        return len(self._waiting)
+
+
+downloads = CardDownloads()  # the app's one registry: the tabs offer, the route takes
+
+
+def register_card_downloads(app: FastAPI, registry: CardDownloads = downloads) -> None:
+    @app.get(ROUTE, include_in_schema=False)
+    def download_card(token: str) -> StreamingResponse:
+        card = registry.take(token)
+        if card is None:
+            raise HTTPException(status_code=404, detail="This download link has expired; export again")
+        return StreamingResponse(card.stream(), media_type=card.media_type, headers={
+            "Content-Disposition": content_disposition(card.filename), "Content-Length": str(card.size),
+            "Cache-Control": "no-store"})
