@@ -18,15 +18,16 @@ from collections.abc import Callable, Hashable
 from typing import Any
 
 from nicegui import helpers
-from nicegui.helpers import functions as _functions
 
-_original: Callable[[Callable[..., Any]], bool] = _functions.expects_arguments
+# NiceGUI's own check, as this NiceGUI has it (None if a release renamed it: then nothing is patched).
+_original: Callable[[Callable[..., Any]], bool] | None = getattr(helpers, "expects_arguments", None)
 _answers: dict[Hashable, bool] = {}
 _MAX_ANSWERS = 4096  # code objects; exec-made code could otherwise grow it
 
 
 def expects_arguments(func: Callable[..., Any]) -> bool:
     """NiceGUI's ``helpers.expects_arguments``, answered from memory for plain functions and methods."""
+    assert _original is not None  # installed only where NiceGUI has the helper
     key = _key(func)
     if key is None:
         return _original(func)
@@ -46,7 +47,7 @@ def install() -> bool:
     current = getattr(helpers, "expects_arguments", None)
     if current is expects_arguments:
         return True
-    if current is not _original:
+    if _original is None or current is not _original:
         return False
     helpers.expects_arguments = expects_arguments  # type: ignore[attr-defined]
     return True
