@@ -74,7 +74,7 @@ class ExportedCard:
 
     @cached_property
     def data(self) -> bytes:
-        """The whole file as one bytes object (tests, small UI downloads)."""
+        """The whole file as one bytes object (for callers that need it whole, such as tests)."""
         return b"".join(self.stream())
 
 

@@ -38,7 +38,6 @@ ExportKey = tuple[str, str, bool]  # character id, format, embed assets
 MAX_BYTES = 32 * 2**20
 MAX_ENTRY_BYTES = 8 * 2**20
 MAX_AGE_S = 300.0
-_FORMATS = ("png", "json", "charx")
 _NO_CHANGE = (EventType.JOB_PROGRESS, EventType.JOB_FAILED)  # a job's own news; what it stores has its own event
 
 
@@ -133,9 +132,8 @@ class ExportCache:
                 return
             character_id = event.character_id
             self._changes[character_id] = self._changes.get(character_id, 0) + 1
-            for fmt in _FORMATS:
-                for embed in (True, False):
-                    self._drop((character_id, fmt, embed))
+            for key in [key for key in self._entries if key[0] == character_id]:
+                self._drop(key)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -17,7 +17,7 @@ from typing import Any
 
 from PIL import Image
 
-from core.card_pieces import Fingerprint, Location, Piece, Span, fingerprint, read_files
+from core.card_pieces import Fingerprint, Location, Piece, Span, fingerprint, iter_files, read_checked
 from core.cards.charx import ArchiveFile, charx_parts
 from core.cards.json_cards import dumps
 from core.cards.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
@@ -27,11 +27,9 @@ from core.models import Character, CharacterPortrait, CharacterScene
 from core.urls import locate
 from storage.base import BUCKETS, USER_LIBRARY, Storage
 from storage.checksum import crc32
-from storage.local import LocalStorage
 from storage.png import encode_png
 
 HOLD_LIMIT_BYTES = 64 * 2**20  # stored bytes an export keeps in memory; past it, it streams
-_READ_BATCH = 8
 Data = bytes | Span  # a stored file's bytes, or a reference to them once the export streams
 
 
@@ -57,7 +55,7 @@ class CardLayout:
         self.blobs: dict[Location, bytes] = {}  # the bytes held, by location
         self.files_read: dict[Location, Fingerprint | None] = {}  # every location asked for
         self.files: list[ArchiveFile] = []  # CHARX path or PNG asset key, bytes or span, CRC-32
-        self._info: dict[Location, tuple[int, str, int | None]] = {}  # size, extension, CRC (when streaming)
+        self._kind: dict[Location, tuple[str, int | None]] = {}  # extension, CRC-32 (when streaming)
         self._held_by_id: dict[int, Location] = {}
 
     def build(self) -> list[Piece]:
@@ -99,30 +97,23 @@ class CardLayout:
     def _read_all(self, locations: list[Location | None]) -> None:
         """Read each file once, remembering what it is; hold the bytes until ``hold_limit``."""
         unique = list(dict.fromkeys(loc for loc in locations if loc is not None))
-        step = 1 if isinstance(self.storage, LocalStorage) else _READ_BATCH  # remote reads overlap in batches
         held = 0
-        for start in range(0, len(unique), step):
-            batch = unique[start:start + step]
-            found = read_files(self.storage, batch)
-            for location in batch:
-                data = found.pop(location, None)
-                self.files_read[location] = fingerprint(data)
-                if data is None:
-                    continue
-                self._info[location] = (len(data), _extension(data), None)
-                self._keep(location, data)
-                held += len(data)
-                if held > self.hold_limit and not self.streaming:
-                    self.streaming = True
-                if self.streaming:
-                    self._let_go()
-                del data  # before the next read: streaming holds one file at a time
+        for location, data in iter_files(self.storage, unique):
+            self.files_read[location] = fingerprint(data)
+            if data is None:
+                continue
+            self._kind[location] = (_extension(data), None)
+            self._keep(location, data)
+            held += len(data)
+            self.streaming = self.streaming or held > self.hold_limit
+            if self.streaming:
+                self._let_go()
+            del data  # before the next read: streaming holds one file at a time
 
     def _let_go(self) -> None:
         """Stream from here on: keep what each held file is (with its CRC-32), not its bytes."""
         for location, data in self.blobs.items():
-            size, ext, _ = self._info[location]
-            self._info[location] = (size, ext, crc32(data))
+            self._kind[location] = (self._kind[location][0], crc32(data))
         self.blobs.clear()
         self._held_by_id.clear()
 
@@ -132,18 +123,17 @@ class CardLayout:
 
     def _data(self, location: Location | None) -> Data | None:
         """A file's bytes while they are held, else a span standing for them; None if it was not there."""
-        if location is None or location not in self._info:
+        known = self.files_read.get(location) if location is not None else None
+        if location is None or known is None:
             return None
         held = self.blobs.get(location)
-        return held if held is not None else Span(location, 0, self._info[location][0])
+        return held if held is not None else Span(location, 0, known[0])
 
     def _hold(self, data: Data) -> bytes:
         """The bytes themselves (a PNG's own image is needed whole to place the chunks)."""
         if isinstance(data, bytes):
             return data
-        held = self.storage.get(*data.location)
-        if fingerprint(held) != self.files_read[data.location]:
-            raise ValueError("the card image changed while the export was being laid out")
+        held = read_checked(self.storage, data.location, self.files_read[data.location])
         self._keep(data.location, held)
         return held
 
@@ -178,7 +168,7 @@ class CardLayout:
         if first:
             return ExportImage("ccdefault:", "png")
         if isinstance(data, Span):
-            _size, ext, computed = self._info[data.location]
+            ext, computed = self._kind[data.location]
             crc = crc if crc is not None else computed
         else:
             ext = _extension(data)

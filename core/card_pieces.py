@@ -79,23 +79,31 @@ def stream(pieces: Sequence[Piece], storage: Storage, expected: Mapping[Location
         if data is None:
             if current is None or current[0] != location:
                 current = None  # let the previous file go before reading the next one
-                current = (location, _checked(storage, location, expected.get(location)))
+                current = (location, read_checked(storage, location, expected.get(location)))
             data = current[1]
         yield _resolve(piece, data)
-        data = None
+        data = None  # not kept alive while the next file is read
 
 
 def read_files(storage: Storage, locations: Sequence[Location]) -> dict[Location, bytes]:
-    """The stored bytes of each location; missing or unreadable ones are absent.
+    """The stored bytes of each location; missing or unreadable ones are absent."""
+    return {loc: data for loc, data in iter_files(storage, locations) if data is not None}
+
+
+def iter_files(storage: Storage, locations: Sequence[Location]) -> Iterator[tuple[Location, bytes | None]]:
+    """Each location with its stored bytes (None: missing or unreadable), in order.
 
     Local files are read one after another (from the page cache that is faster than any thread
-    hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the network.
+    hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the
+    network, a batch at a time, so a consumer that lets each file go holds at most one batch.
     """
     if len(locations) <= 1 or isinstance(storage, LocalStorage):
-        results = [read_file(storage, loc) for loc in locations]
-    else:
-        results = list(_read_pool().map(lambda loc: read_file(storage, loc), locations))
-    return {loc: data for loc, data in zip(locations, results, strict=True) if data is not None}
+        for location in locations:
+            yield location, read_file(storage, location)
+        return
+    for start in range(0, len(locations), _READ_THREADS):
+        batch = locations[start:start + _READ_THREADS]
+        yield from zip(batch, _read_pool().map(lambda loc: read_file(storage, loc), batch), strict=True)
 
 
 def read_file(storage: Storage, location: Location) -> bytes | None:
@@ -105,7 +113,8 @@ def read_file(storage: Storage, location: Location) -> bytes | None:
         return None
 
 
-def _checked(storage: Storage, location: Location, expected: Fingerprint | None) -> bytes:
+def read_checked(storage: Storage, location: Location, expected: Fingerprint | None) -> bytes:
+    """The stored bytes, which must still be the file ``expected`` describes (else :class:`StoredFileChanged`)."""
     data = read_file(storage, location)
     if data is None or fingerprint(data) != expected:
         raise StoredFileChanged(f"{location[0]}/{location[1]} changed while it was being exported")

@@ -10,7 +10,7 @@ from nicegui import ui
 from core.card_export import export_card
 from core.card_import import import_card
 from core.errors import StudioError
-from ui.card_downloads import downloads
+from ui.card_downloads import offer_to_tab
 
 if TYPE_CHECKING:
     from ui.studio_controller import StudioController
@@ -40,4 +40,4 @@ async def export_card_file(controller: StudioController, fmt: str) -> None:
     except StudioError as exc:
         controller.notify(exc.message, type="negative")
         return
-    ui.download.from_url(downloads.offer(card), card.filename, card.media_type)
+    offer_to_tab(card)

@@ -17,6 +17,7 @@ import time
 
 from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
+from nicegui import ui
 
 from core.card_export import ExportedCard, content_disposition
 
@@ -33,14 +34,14 @@ class CardDownloads:
         self._lock = threading.Lock()
 
     def offer(self, card: ExportedCard) -> str:
-        """The relative URL that downloads ``card`` once."""
+        """The token under which ``card`` can be downloaded once (see :func:`offer_to_tab`)."""
         token = secrets.token_urlsafe(16)
         now = time.monotonic()
         with self._lock:
             for stale in [t for t, (made, _card) in self._waiting.items() if now - made > self.ttl_s]:
                 del self._waiting[stale]
             self._waiting[token] = (now, card)
-        return ROUTE.format(token=token)
+        return token
 
     def take(self, token: str) -> ExportedCard | None:
         """The export behind ``token``, once; None if unknown, taken already or expired."""
@@ -48,11 +49,24 @@ class CardDownloads:
             made, card = self._waiting.pop(token, (0.0, None))
         return card if card is not None and time.monotonic() - made <= self.ttl_s else None
 
+    def discard(self, token: str) -> None:
+        """Forget an export nobody will fetch (its tab closed), so its held images go with it."""
+        with self._lock:
+            self._waiting.pop(token, None)
+
     def __len__(self) -> int:
         return len(self._waiting)
 
 
 downloads = CardDownloads()  # the app's one registry: the tabs offer, the route takes
+
+
+def offer_to_tab(card: ExportedCard, registry: CardDownloads = downloads) -> None:
+    """Start the current tab's download of ``card``; it is forgotten with the tab if never fetched
+    (a held export keeps up to ``export_hold_bytes`` of images in memory until then)."""
+    token = registry.offer(card)
+    ui.context.client.on_delete(lambda: registry.discard(token))
+    ui.download.from_url(ROUTE.format(token=token), card.filename, card.media_type)
 
 
 def register_card_downloads(app: FastAPI, registry: CardDownloads = downloads) -> None:
