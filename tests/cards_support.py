@@ -246,7 +246,7 @@ SCENE_HARBOUR: dict[str, Any] = {
 }
 
 
-async def _portrait(ctx: Context, owner: User, character: Character, seed: int) -> None:
+async def add_stored_portrait(ctx: Context, owner: User, character: Character, seed: int) -> None:
     job = f"job-{seed}"
     stored = await store_portrait(ctx.storage, ctx.settings, png_of(picture(72, 90, seed)),
                                   portrait_key(owner.id, character.id, job), None)
@@ -263,7 +263,7 @@ async def _portrait(ctx: Context, owner: User, character: Character, seed: int) 
 async def make_full_character(ctx: Context, owner: User, *, reference: str = "upload") -> Character:
     character = create_character(ctx, owner, EVERY_FIELD)
     for seed in (11, 12, 13):
-        await _portrait(ctx, owner, character, seed)
+        await add_stored_portrait(ctx, owner, character, seed)
     gallery = portraits.list_portraits(ctx, owner, character.id)
     portraits.set_primary(ctx, owner, gallery[1].id)
     portraits.reorder_portraits(ctx, owner, character.id, [gallery[1].id, gallery[2].id, gallery[0].id])

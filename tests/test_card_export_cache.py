@@ -23,7 +23,7 @@ from core.events import Event, EventBus, EventType
 from core.models import Character, User
 from core.reference_images import upload_reference
 from storage.base import USER_LIBRARY
-from tests.cards_support import card_texts, make_full_character, picture, pixels, png_of
+from tests.cards_support import add_stored_portrait, card_texts, make_full_character, picture, pixels, png_of
 from tests.factories import make_user
 
 
@@ -133,9 +133,7 @@ async def test_a_new_portrait_joins_the_next_archive(ctx: Context) -> None:
     owner = make_user(ctx.db)
     character = await make_full_character(ctx, owner)
     before = _charx_icons((await export_card(ctx, owner, character.id, "charx")).data)
-    from tests.cards_support import _portrait  # the same helper that made the first three
-
-    await _portrait(ctx, owner, characters.get_character(ctx, owner, character.id), 99)
+    await add_stored_portrait(ctx, owner, characters.get_character(ctx, owner, character.id), 99)
     after = _charx_icons((await export_card(ctx, owner, character.id, "charx")).data)
     assert len(after) == len(before) + 1
 

@@ -23,7 +23,7 @@ from core.models import Character, CharacterPortrait, User
 from core.portraits import list_portraits
 from storage.base import USER_LIBRARY
 from tests.api_client import api_client, api_user
-from tests.cards_support import _portrait, card_texts, make_full_character, pixels
+from tests.cards_support import add_stored_portrait, card_texts, make_full_character, pixels
 from tests.factories import make_user
 
 NOISE_EDGE = 256  # random pixels do not compress: each portrait is ~200 KB
@@ -38,7 +38,7 @@ async def _noisy_gallery(ctx: Context, owner: User, count: int = 10) -> Characte
     """A character whose portraits are large, incompressible PNGs."""
     character = characters.create_character(ctx, owner, {"name": "Static Sea", "description": "x" * 60})
     for seed in range(count):
-        await _portrait(ctx, owner, character, seed)
+        await add_stored_portrait(ctx, owner, character, seed)
     for portrait in list_portraits(ctx, owner, character.id):
         noise = Image.frombytes("RGB", (NOISE_EDGE, NOISE_EDGE), os.urandom(NOISE_EDGE * NOISE_EDGE * 3))
         out = io.BytesIO()
