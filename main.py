@@ -6,7 +6,6 @@ Commands: ``migrate``, ``create-user EMAIL [--admin]`` (password from stdin or a
 
 from __future__ import annotations
 
-import os
 import sys
 
 from nicegui import app, ui
@@ -46,25 +45,9 @@ def serve() -> None:
     )
 
 
-def started_as_script() -> bool:
-    """True for ``python main.py``; False inside a test harness that runs this file (runpy rewrites
-    ``sys.argv[0]``, so the interpreter's own ``sys.orig_argv`` decides)."""
-    script = sys.orig_argv[1] if len(sys.orig_argv) > 1 else ""
-    return os.path.basename(script) == "main.py" and "PYTEST_CURRENT_TEST" not in os.environ
-
-
-def use_system_allocator() -> None:
-    """Serve with ``PYTHONMALLOC=malloc`` (re-executing once if needed), so memory freed when tabs
-    close can be returned to the OS (see ``ui/memory.py``). Set ``PYTHONMALLOC`` yourself to opt out."""
-    if "PYTHONMALLOC" not in os.environ and sys.platform.startswith("linux"):
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONMALLOC": "malloc"})
-
-
 if __name__ == "__main__":  # not "__mp_main__": worker processes must never start a server
     command = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in COMMANDS else "serve"
     if command == "serve":
-        if started_as_script():
-            use_system_allocator()
         serve()
     else:
         from core.cli import run_command

@@ -20,9 +20,9 @@ from pydantic import BaseModel
 
 from api.deps import bearer_user
 from api.schemas import CharacterOut, ErrorOut
-from core.card_export import content_disposition, export_card
-from core.card_import import import_card
 from core.cards import CardLimits, card_summary
+from core.cards.export import content_disposition, export_card
+from core.cards.importer import import_card
 from core.container import Studio
 from core.models import User
 

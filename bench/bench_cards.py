@@ -35,10 +35,10 @@ from typing import Any
 from bench.bench_images import photo_like
 from bench.common import bench_context, target
 from core import auth, card_export
-from core.card_export import export_card_sync
-from core.card_import import import_card
-from core.card_layout import CardLayout
-from core.card_pieces import materialize
+from core.cards.export import export_card_sync
+from core.cards.importer import import_card
+from core.cards.layout import CardLayout
+from core.cards.pieces import materialize
 from core.context import Context
 from core.events import Event, EventType
 from core.models import User
@@ -71,8 +71,8 @@ def _card(name: str, assets: list[dict[str, Any]] | None = None) -> dict[str, An
 
 def png_card() -> bytes:
     """A ~2 MB PNG card (1280 px photo-like image) with a V2 and a V3 chunk, as SillyTavern writes one."""
-    from core.cards.json_cards import dumps
-    from core.cards.png_chunks import write_png_card
+    from core.cards.codec.json_cards import dumps
+    from core.cards.codec.png_chunks import write_png_card
 
     card = _card("Big PNG")
     return write_png_card(_png(1280, 1280, 1.1), dumps({**card, "spec": "chara_card_v2"}), dumps(card))

@@ -26,7 +26,8 @@ import pillow_heif
 from PIL import Image, ImageFilter
 
 from bench.common import target
-from storage import image_pool
+from core import image_gate
+from core.workers import Workers
 from storage.images import ImageLimits, make_thumbnails, prepare_reference
 
 LIMITS = ImageLimits()
@@ -83,10 +84,11 @@ def bench_heic(heic: bytes, repeats: int = 7) -> dict[str, float]:
             "ratio": round(ours / base, 3), "heic_bytes": len(heic)}
 
 
-async def _lag_while_converting(heic: bytes, conversions: int = 4, tick_s: float = 0.005) -> dict[str, float]:
+async def _lag_while_converting(workers: Workers, heic: bytes, conversions: int = 4, tick_s: float = 0.005
+                                ) -> dict[str, float]:
     """How late a 5 ms timer fires while the pool converts; the pool is warmed first (start-up is
     a one-off the app pays at boot, not per upload)."""
-    await image_pool.run_in_pool(make_thumbnails, _encode(photo_like(64, 64), "PNG"), LIMITS)  # warm
+    await workers.run(make_thumbnails, _encode(photo_like(64, 64), "PNG"), LIMITS)  # warm
     lags: list[float] = []
     done = asyncio.Event()
 
@@ -98,7 +100,7 @@ async def _lag_while_converting(heic: bytes, conversions: int = 4, tick_s: float
 
     probe = asyncio.create_task(ticker())
     start = time.perf_counter()
-    await asyncio.gather(*(image_pool.prepare_reference_async(heic, LIMITS) for _ in range(conversions)))
+    await asyncio.gather(*(image_gate.prepare_reference(workers, heic, LIMITS) for _ in range(conversions)))
     elapsed = time.perf_counter() - start
     done.set()
     await probe
@@ -117,10 +119,11 @@ def run() -> dict[str, Any]:
         "thumbnail_1024_png": bench_thumbnails(),
         "heic_12mp_to_png_reference": bench_heic(heic),
     }
+    workers = Workers()
     try:
-        figures["event_loop_lag_4_heic"] = asyncio.run(_lag_while_converting(heic))
+        figures["event_loop_lag_4_heic"] = asyncio.run(_lag_while_converting(workers, heic))
     finally:
-        image_pool.shutdown_pool()
+        workers.stop()
     targets = [
         target("thumbnails of a 1024 px PNG vs bare Pillow (ratio)",
                figures["thumbnail_1024_png"]["ratio"], "<=", THUMB_TARGET),

@@ -41,7 +41,7 @@ def create_character(ctx: Context, actor: User, data: dict[str, Any], *,
 def get_character(ctx: Context, actor: User, character_id: str) -> Character:
     with ctx.db.read() as session:
         character = readable_character(session, actor, character_id)
-    refresh(ctx.storage, [character], *URL_FIELDS)
+    refresh(ctx.urls, [character], *URL_FIELDS)
     return character
 
 
@@ -97,7 +97,7 @@ def list_characters(ctx: Context, actor: User, *, search: str = "", sort: SortKe
     stmt = stmt.order_by(order, col(Character.id)).offset(max(0, offset)).limit(limit)
     with ctx.db.read() as session:
         rows = list(session.exec(stmt))
-    refresh(ctx.storage, rows, *URL_FIELDS)
+    refresh(ctx.urls, rows, *URL_FIELDS)
     return rows
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.context import Context
 from core.generation.service import GenerationService
@@ -13,6 +13,7 @@ from core.generation.service import GenerationService
 class Studio:
     ctx: Context
     generation: GenerationService
+    _warming: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod
     def create(cls, ctx: Context) -> Studio:
@@ -20,18 +21,14 @@ class Studio:
 
     async def start(self) -> None:
         await self.ctx.events.start()
+        # The forkserver and its workers start now, in a thread, while the server starts serving: the
+        # first upload or render does not wait for them, and the event loop never does.
+        self._warming = asyncio.create_task(asyncio.to_thread(self.ctx.workers.start), name="start-workers")
 
     async def stop(self) -> None:
+        if self._warming is not None:
+            await asyncio.gather(self._warming, return_exceptions=True)
         await self.generation.aclose()
         await self.ctx.events.stop()
-        await asyncio.to_thread(_stop_pools)
+        await asyncio.to_thread(self.ctx.workers.stop)  # worker processes end with the app
         self.ctx.db.dispose()
-
-
-def _stop_pools() -> None:
-    """Worker processes (image gate, offline renderer) end with the app, not at interpreter exit."""
-    from core.generation.providers.builtin import shutdown_render_pool
-    from storage.image_pool import shutdown_pool
-
-    shutdown_pool()
-    shutdown_render_pool(wait=True)

@@ -89,7 +89,6 @@ class Event:
 
 
 Handler = Callable[[Event], Awaitable[None] | None]
-Watcher = Callable[[Event | None], None]
 
 
 class Subscription:
@@ -169,14 +168,7 @@ class EventBus:
 
     def __init__(self) -> None:
         self._subs: dict[str, set[Subscription]] = {}
-        self._watchers: list[Watcher] = []
         self._lock = threading.Lock()
-
-    @property
-    def sees_all_changes(self) -> bool:
-        """Whether every committed change reaches this bus: true for one process and its in-process
-        bus; a cross-process bus says so only while it is connected. Caches trust nothing else."""
-        return True
 
     async def start(self) -> None:
         """Nothing to connect for the in-process bus; subclasses open their listeners here."""
@@ -206,17 +198,6 @@ class EventBus:
         """Hand ``event`` to every matching subscriber; safe from any thread, never blocks."""
         self._deliver(event)
 
-    def watch(self, watcher: Watcher) -> None:
-        """Call ``watcher(event)`` synchronously, in the delivering thread, for every event - before
-        any subscriber sees it - and ``watcher(None)`` when events may have been missed.
-
-        For caches that must never outlive a change: there is no queue in between, so by the time
-        ``publish`` returns (or a remote event is delivered) the watcher has run. It must be quick,
-        thread-safe and must not raise.
-        """
-        with self._lock:
-            self._watchers.append(watcher)
-
     def subscriber_count(self, key: str | None = None) -> int:
         with self._lock:
             if key is not None:
@@ -228,25 +209,13 @@ class EventBus:
             return [sub for subs in self._subs.values() for sub in subs]
 
     def _deliver(self, event: Event) -> None:
-        """Tell the watchers, then offer ``event`` to the subscribers of its character and of ALL;
-        never raises."""
+        """Offer ``event`` to the subscribers of its character and of ALL; never raises."""
         with self._lock:
             targets = list(self._subs.get(event.character_id, ()))
             if event.character_id != ALL:
                 targets += self._subs.get(ALL, ())
-        self._tell_watchers(event)
         for sub in targets:
             _call_on_loop(sub._loop, sub.offer, event)
-
-    def _tell_watchers(self, event: Event | None) -> None:
-        """Run the watchers on one event (``None``: events may have been missed); never raises."""
-        with self._lock:
-            watchers = list(self._watchers)
-        for watcher in watchers:
-            try:
-                watcher(event)
-            except Exception:
-                log.exception("event watcher failed on %s", event)
 
     def _forget(self, sub: Subscription) -> None:
         with self._lock:

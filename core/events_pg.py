@@ -234,11 +234,6 @@ class PostgresEventBus(EventBus):
         return self._origin or current_process_id()
 
     @property
-    def sees_all_changes(self) -> bool:
-        """Only while listening: other processes' events sent meanwhile are lost, not queued."""
-        return self._listener_pid is not None
-
-    @property
     def listener_pid(self) -> int | None:
         """Backend pid of the LISTEN connection, None while (re)connecting."""
         return self._listener_pid
@@ -312,7 +307,6 @@ class PostgresEventBus(EventBus):
                     self._conninfo, application_name=LISTENER_APP_NAME, **_CONNECT_ARGS)
                 async with await connect as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
-                    self._tell_watchers(None)  # whatever was sent before this LISTEN never reaches us
                     await self._set_listener_pid(conn.info.backend_pid)
                     backoff = 0.05
                     await self._pump(conn)

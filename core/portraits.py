@@ -38,7 +38,7 @@ def list_portraits(ctx: Context, actor: User, character_id: str, *, limit: int =
                 .order_by(*GALLERY_ORDER)
                 .offset(max(0, offset)).limit(limit))
         rows = list(session.exec(stmt))
-    refresh(ctx.storage, rows, "image_url", "thumbnail_url")
+    refresh(ctx.urls, rows, "image_url", "thumbnail_url")
     return rows
 
 
@@ -54,7 +54,7 @@ def get_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPortra
         if portrait is None:
             raise NotFound("Portrait not found")
         readable_character(session, actor, portrait.character_id)
-    refresh(ctx.storage, [portrait], "image_url", "thumbnail_url")
+    refresh(ctx.urls, [portrait], "image_url", "thumbnail_url")
     return portrait
 
 

@@ -17,9 +17,8 @@ from core.auth import writable_character
 from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.events import Event, EventType
-from core.generation.persist import image_limits
+from core.image_gate import image_limits, prepare_reference
 from core.models import Character, User, utcnow
-from core.urls import url_cache
 from storage.base import (
     REFERENCE_IMAGES,
     USER_LIBRARY,
@@ -29,7 +28,6 @@ from storage.base import (
     reference_key,
     thumbnail_key,
 )
-from storage.image_pool import prepare_reference_async
 
 log = logging.getLogger(__name__)
 LIBRARY_LIMIT = 500
@@ -48,7 +46,7 @@ class LibraryImage:
 async def upload_reference(ctx: Context, actor: User, character_id: str, data: bytes) -> Character:
     """Gate, store and attach a new reference; the previous uploaded one is deleted."""
     await asyncio.to_thread(_check_writable, ctx, actor, character_id)
-    processed = await prepare_reference_async(data, image_limits(ctx.settings))
+    processed = await prepare_reference(ctx.workers, data, image_limits(ctx.settings))
     key = reference_key(actor.id, character_id, f"{uuid.uuid4().hex}.{processed.extension}")
     await asyncio.to_thread(put_with_thumbnails, ctx.storage, REFERENCE_IMAGES, key, processed.data,
                             processed.content_type, processed.thumbnails)
@@ -87,7 +85,7 @@ def _attach(ctx: Context, actor: User, character_id: str, bucket: str | None, ke
         character = writable_character(session, actor, character_id)
         previous = character.reference_image_path
         character.reference_image_path = f"{bucket}/{key}" if bucket and key else None
-        character.reference_image_url = url_cache(ctx.storage).signed_url(bucket, key) if bucket and key else None
+        character.reference_image_url = ctx.urls.signed_url(bucket, key) if bucket and key else None
         character.updated_at = utcnow()
         session.add(character)
     _remove_replaced(ctx, previous, character.reference_image_path, f"{actor.id}/{character_id}/")
@@ -114,7 +112,7 @@ def _library(ctx: Context, actor: User) -> list[LibraryImage]:
         stored = [o for o in ctx.storage.list(bucket, f"{actor.id}/") if not is_thumbnail_key(o.key)]
         keys = [o.key for o in stored][:LIBRARY_LIMIT]
         thumbs = {k: thumbnail_key(k, 256) for k in keys}
-        signed = url_cache(ctx.storage).sign_many(bucket, [*keys, *thumbs.values()])
+        signed = ctx.urls.sign_many(bucket, [*keys, *thumbs.values()])
         for key in keys:
             parts = key.split("/")
             character = parts[2] if kind == "portrait" and len(parts) > 3 else parts[1]

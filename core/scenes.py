@@ -28,7 +28,7 @@ def list_scenes(ctx: Context, actor: User, character_id: str) -> list[CharacterS
         stmt = (select(CharacterScene).where(CharacterScene.character_id == character_id)
                 .order_by(col(CharacterScene.priority).desc(), col(CharacterScene.created_at), col(CharacterScene.id)))
         rows = list(session.exec(stmt))
-    refresh(ctx.storage, rows, "image_url")
+    refresh(ctx.urls, rows, "image_url")
     return rows
 
 

@@ -3,31 +3,18 @@
 Presigned S3 URLs live at most 7 days, so a URL stored in a row (``image_url``, ``thumbnail_url``,
 ``reference_image_url``, a scene's ``image_url``) is re-signed whenever it is read: the bucket and key
 are recovered from the URL's path (``/{bucket}/{key}``, as both backends build them) and signed again
-through the process's :class:`storage.url_cache.UrlCache`, which hands back the same URL until it is
-an hour from expiry. A URL that is not ours (a provider's fallback URL) comes back unchanged.
+through the context's :class:`storage.url_cache.UrlCache` (``ctx.urls``), which hands back the same
+URL until it is an hour from expiry. A URL that is not ours (a provider's fallback URL) comes back unchanged.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from storage.base import BUCKETS, InvalidKey, Storage, check_key
+from storage.base import BUCKETS, InvalidKey, check_key
 from storage.url_cache import UrlCache
-
-_caches: dict[int, UrlCache] = {}
-_lock = threading.Lock()
-
-
-def url_cache(storage: Storage) -> UrlCache:
-    """One cache per storage backend instance (per process)."""
-    with _lock:
-        cache = _caches.get(id(storage))
-        if cache is None or cache.storage is not storage:
-            cache = _caches[id(storage)] = UrlCache(storage)
-        return cache
 
 
 def locate(url: str | None) -> tuple[str, str] | None:
@@ -48,12 +35,12 @@ def locate(url: str | None) -> tuple[str, str] | None:
     return None
 
 
-def fresh(storage: Storage, url: str | None) -> str | None:
+def fresh(urls: UrlCache, url: str | None) -> str | None:
     found = locate(url)
-    return url_cache(storage).signed_url(*found) if found else url
+    return urls.signed_url(*found) if found else url
 
 
-def refresh(storage: Storage, rows: Iterable[Any], *fields: str) -> None:
+def refresh(urls: UrlCache, rows: Iterable[Any], *fields: str) -> None:
     """Re-sign the named URL fields of detached rows in place (one batch per bucket)."""
     rows = list(rows)
     wanted: dict[str, set[str]] = {}
@@ -64,9 +51,8 @@ def refresh(storage: Storage, rows: Iterable[Any], *fields: str) -> None:
                 wanted.setdefault(found[0], set()).add(found[1])
     if not wanted:
         return
-    cache = url_cache(storage)
     signed = {(bucket, key): url for bucket, keys in wanted.items()
-              for key, url in cache.sign_many(bucket, sorted(keys)).items()}
+              for key, url in urls.sign_many(bucket, sorted(keys)).items()}
     for row in rows:
         for field in fields:
             found = locate(getattr(row, field, None))

@@ -144,6 +144,9 @@ class Storage(Protocol):
     default_expiry_s: int
     #: The longest expiry the backend can sign; longer requests are capped to it.
     max_expiry_s: int
+    #: True when objects are files on this machine: reading them one after another (from the page
+    #: cache) beats overlapping them on threads, which pays off only for reads that wait on a network.
+    has_local_files: bool
 
     def put(self, bucket: str, key: str, data: bytes, content_type: str) -> StoredObject:
         """Store (or replace) an object; readers never see a half-written one."""

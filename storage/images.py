@@ -24,7 +24,7 @@ from PIL import Image, ImageCms, ImageOps
 
 from storage.base import THUMBNAIL_SIZES
 from storage.checksum import crc32
-from storage.png import encode_png, strip_png_metadata, thread_pool
+from storage.png import encode_png, encode_threads, strip_png_metadata
 
 # HEIF through Pillow's own API; embedded thumbnails are never needed. libheif applies the image's
 # rotation/mirroring on decode and resets the EXIF orientation to 1, so orientation stays right.
@@ -344,9 +344,10 @@ def process_image(data: bytes, limits: ImageLimits, *, max_edge: int | None = No
     im = _to_srgb(im, icc)
     fmt = "png" if output == "png" or info.format not in ("jpeg", "webp") else info.format
     lossless = info.format == "webp" and b"VP8L" in data[12:4096]
-    pending = thread_pool().submit(_thumbnails, im, limits.thumbnail_sizes) if thumbnails else None
+    threads = encode_threads()
+    pending = threads.submit(_thumbnails, im, limits.thumbnail_sizes) if thumbnails and threads else None
     encoded = _encode(im, fmt, lossless=lossless)
-    thumbs = pending.result() if pending is not None else {}
+    thumbs = pending.result() if pending is not None else _thumbnails(im, limits.thumbnail_sizes) if thumbnails else {}
     return ProcessedImage(encoded, fmt, im.width, im.height, info.format, thumbs)
 
 

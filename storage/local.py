@@ -47,6 +47,7 @@ class LocalStorage:
     """Stores objects as files and signs URLs for the app's own storage route."""
 
     max_expiry_s = LOCAL_MAX_EXPIRY_S
+    has_local_files = True
 
     def __init__(self, root: Path, secret: str, url_prefix: str = "/storage",
                  default_expiry_s: int = DEFAULT_EXPIRY_S, *,

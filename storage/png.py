@@ -37,14 +37,22 @@ _threads: ThreadPoolExecutor | None = None
 _threads_lock = threading.Lock()
 
 
-def thread_pool() -> ThreadPoolExecutor:
-    """Threads for work that releases the GIL (deflate, resize); one small pool per process."""
+def start_threads() -> None:
+    """Give this process threads for work that releases the GIL (deflate, resize).
+
+    An image worker process calls it once when it starts (``core.workers``); a process that never
+    does encodes on the calling thread, band after band, with the same output.
+    """
     global _threads
     with _threads_lock:
         if _threads is None:
             _threads = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2) + 1),
                                           thread_name_prefix="image-encode")
-        return _threads
+
+
+def encode_threads() -> ThreadPoolExecutor | None:
+    """This process's encode threads, or None where :func:`start_threads` was never called."""
+    return _threads
 
 
 def encode_png(im: Image.Image, *, parts: int | None = None) -> bytes:
@@ -66,7 +74,9 @@ def encode_png(im: Image.Image, *, parts: int | None = None) -> bytes:
         end = _deflate_module.Z_FINISH if index == last else _deflate_module.Z_SYNC_FLUSH
         return compressor.compress(stream) + compressor.flush(end), zlib.adler32(stream), len(stream)
 
-    results = [filter_and_deflate(0)] if last == 0 else list(thread_pool().map(filter_and_deflate, range(len(bands))))
+    threads = encode_threads()
+    results = (list(threads.map(filter_and_deflate, range(len(bands)))) if threads is not None and last
+               else [filter_and_deflate(index) for index in range(len(bands))])
     checksum = results[0][1]
     for _, adler, length in results[1:]:
         checksum = adler32_combine(checksum, adler, length)

@@ -40,6 +40,7 @@ class S3Storage:
     max_expiry_s = S3_MAX_EXPIRY_S
     #: Keys per ListObjectsV2 request (S3's own maximum); listings page through any number.
     list_page_size = 1000
+    has_local_files = False
 
     def __init__(self, bucket: str, endpoint_url: str | None = None, region: str = "us-east-1",
                  create_bucket: bool = True, default_expiry_s: int = DEFAULT_EXPIRY_S,

@@ -21,7 +21,8 @@ from sqlmodel import func, select
 from core import portraits, scenes
 from core.characters import create_character
 from core.context import Context
-from core.generation.persist import store_portrait, stored_file_metadata
+from core.generation.persist import store_portrait
+from core.image_gate import stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User
 from core.reference_images import upload_reference, use_stored_image
 from storage.base import BUCKETS, USER_LIBRARY, portrait_key
@@ -248,7 +249,7 @@ SCENE_HARBOUR: dict[str, Any] = {
 
 async def add_stored_portrait(ctx: Context, owner: User, character: Character, seed: int) -> None:
     job = f"job-{seed}"
-    stored = await store_portrait(ctx.storage, ctx.settings, png_of(picture(72, 90, seed)),
+    stored = await store_portrait(ctx, png_of(picture(72, 90, seed)),
                                   portrait_key(owner.id, character.id, job), None)
     portraits.add_portrait(
         ctx, owner, character.id, image_url=stored.image_url, thumbnail_url=stored.thumbnail_url,
@@ -267,7 +268,7 @@ async def make_full_character(ctx: Context, owner: User, *, reference: str = "up
     gallery = portraits.list_portraits(ctx, owner, character.id)
     portraits.set_primary(ctx, owner, gallery[1].id)
     portraits.reorder_portraits(ctx, owner, character.id, [gallery[1].id, gallery[2].id, gallery[0].id])
-    scene_image = await store_portrait(ctx.storage, ctx.settings, png_of(picture(120, 60, 21)),
+    scene_image = await store_portrait(ctx, png_of(picture(120, 60, 21)),
                                        portrait_key(owner.id, character.id, "scene-job"), None)
     scenes.create_scene(ctx, owner, character.id, {**SCENE_LIBRARY, "image_url": scene_image.image_url})
     scenes.create_scene(ctx, owner, character.id, SCENE_HARBOUR)

@@ -24,6 +24,7 @@ from core.db import Database
 from core.events import EventBus
 from core.migrate import upgrade
 from core.seed import seed_database
+from core.workers import Workers
 from storage.local import LocalStorage
 
 POSTGRES_URL = os.environ.get("STUDIO_TEST_POSTGRES_URL", "")
@@ -97,8 +98,10 @@ def storage(settings: Settings) -> LocalStorage:
 async def ctx(settings: Settings, db: Database, storage: LocalStorage) -> AsyncIterator[Context]:
     bus = EventBus()
     await bus.start()
-    yield Context(settings=settings, db=db, events=bus, storage=storage)
+    context = Context(settings=settings, db=db, events=bus, storage=storage, workers=Workers(processes=2))
+    yield context
     await bus.stop()
+    context.workers.stop()
 
 
 @pytest.fixture

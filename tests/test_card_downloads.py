@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.card_export import ExportedCard
+from core.cards.export import ExportedCard
 from ui.card_downloads import CardDownloads
 
 

@@ -9,7 +9,7 @@ import zlib
 
 from sqlmodel import select
 
-from core.card_export import export_card
+from core.cards.export import export_card
 from core.context import Context
 from core.models import CharacterPortrait
 from core.portraits import list_portraits

@@ -13,8 +13,8 @@ from PIL import Image
 from sqlmodel import select
 
 from core import characters, portraits
-from core.card_export import export_card, export_card_sync
-from core.card_pieces import StoredFileChanged
+from core.cards.export import export_card, export_card_sync
+from core.cards.pieces import StoredFileChanged
 from core.config import Settings
 from core.container import Studio
 from core.context import Context

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from sqlmodel import Session
 
-from core.card_import import import_card
 from core.cards import CardError, CardLimits
+from core.cards.importer import import_card
 from core.context import Context
 from core.models import User
 from storage.base import StoredObject

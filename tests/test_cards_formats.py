@@ -9,12 +9,12 @@ import zipfile
 import pytest
 
 from core.cards import CardError, CardLimits, card_summary
-from core.cards.charx import read_charx, write_charx
-from core.cards.json_cards import decode_card
-from core.cards.models import SPEC_V1, SPEC_V2, SPEC_V3, CardV2, CardV3, Lorebook
-from core.cards.png_chunks import read_png_card, strip_card_chunks, write_png_card
-from core.cards.reader import read_card_file
-from core.cards.text import compose_description, compose_examples, parse_examples, split_description
+from core.cards.codec.charx import read_charx, write_charx
+from core.cards.codec.json_cards import decode_card
+from core.cards.codec.models import SPEC_V1, SPEC_V2, SPEC_V3, CardV2, CardV3, Lorebook
+from core.cards.codec.png_chunks import read_png_card, strip_card_chunks, write_png_card
+from core.cards.codec.reader import read_card_file
+from core.cards.codec.text import compose_description, compose_examples, parse_examples, split_description
 from tests.cards_support import (
     card_texts,
     charx_bytes,

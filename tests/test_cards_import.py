@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from core.card_export import export_card
-from core.card_import import CardImportResult, import_card
+from core.cards.export import export_card
+from core.cards.importer import CardImportResult, import_card
 from core.character_rules import EDITABLE_FIELDS
 from core.characters import create_character
 from core.context import Context

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from core import portraits, scenes
-from core.card_export import export_card, safe_filename
-from core.card_import import import_card
-from core.cards.mapping import STORAGE_KEYS
+from core.cards.codec.mapping import STORAGE_KEYS
+from core.cards.export import export_card, safe_filename
+from core.cards.importer import import_card
 from core.character_rules import EDITABLE_FIELDS
 from core.characters import create_character, get_character, publish_character
 from core.context import Context

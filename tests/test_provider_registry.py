@@ -5,12 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from core.config import Settings
+from core.generation.provider_setup import default_factory
 from core.generation.providers.automatic1111 import Automatic1111Provider
 from core.generation.providers.base import ProviderError
+from core.generation.providers.builtin import BuiltinProvider
 from core.generation.providers.fal import FalProvider
 from core.generation.providers.openai_images import OpenAIImagesProvider
 from core.generation.providers.registry import ProviderConfig, make_provider
 from core.generation.providers.replicate import ReplicateProvider
+from core.models import ApiProvider
+from core.workers import Workers
 
 SECRET = "key-should-never-show-0123"
 
@@ -48,9 +53,10 @@ async def test_automatic1111_gets_basic_auth_from_extras() -> None:
     await provider.aclose()
 
 
-async def test_builtin_is_loaded_on_demand() -> None:
-    provider = make_provider("builtin", ProviderConfig())
-    assert provider.name == "builtin"
+async def test_builtin_rows_get_the_offline_renderer_on_the_given_workers() -> None:
+    workers = Workers(processes=1)
+    provider = default_factory(Settings(), workers)(ApiProvider(name="builtin", display_name="Built-in"))
+    assert isinstance(provider, BuiltinProvider) and provider.workers is workers
     await provider.aclose()
 
 

@@ -14,7 +14,8 @@ import pytest
 from PIL import Image
 from storage_support import BAD_INPUTS, fetch, heic_bytes, jpeg_with_gps_and_orientation, png_bomb, png_bytes
 
-from storage import image_pool
+from core import image_gate
+from core.workers import WorkerCrashed, Workers
 from storage.base import (
     BUCKETS,
     REFERENCE_IMAGES,
@@ -30,18 +31,20 @@ pytest_plugins = ["storage_fixtures"]
 LIMITS = ImageLimits()
 
 
+WORKERS = Workers(processes=2)  # the gate's worker processes, as a context owns them
+
+
 @pytest.fixture(autouse=True, scope="module")
-def _pool_is_shut_down_afterwards() -> object:
-    image_pool.configure_pool(2)
+def _workers_are_stopped_afterwards() -> object:
     yield None
-    image_pool.shutdown_pool()
+    WORKERS.stop()
 
 
 async def upload_reference(storage: Storage, data: bytes, filename: str, limits: ImageLimits = LIMITS) -> str:
     """What the reference upload service does: key first (it may be refused), gate, store."""
     stem = filename.rsplit(".", 1)[0]
     reference_key("u1", "c1", filename)
-    processed: ProcessedImage = await image_pool.prepare_reference_async(data, limits)
+    processed: ProcessedImage = await image_gate.prepare_reference(WORKERS, data, limits)
     key = reference_key("u1", "c1", f"{stem}.{processed.extension}")
     await asyncio.to_thread(put_with_thumbnails, storage, REFERENCE_IMAGES, key, processed.data,
                             processed.content_type, processed.thumbnails)
@@ -91,8 +94,8 @@ async def test_good_uploads_are_stored_clean_with_thumbnails(backend: Storage) -
 
 
 async def test_work_runs_in_another_process_and_the_loop_keeps_turning() -> None:
-    assert await image_pool.run_in_pool(os.getpid) != os.getpid()
-    await image_pool.run_in_pool(os.getpid)  # the worker is up: what follows measures the work alone
+    assert await WORKERS.run(os.getpid) != os.getpid()
+    await WORKERS.run(os.getpid)  # the worker is up: what follows measures the work alone
     ticks = 0
 
     async def ticker() -> None:
@@ -102,7 +105,7 @@ async def test_work_runs_in_another_process_and_the_loop_keeps_turning() -> None
             ticks += 1
 
     probe = asyncio.create_task(ticker())
-    processed = await image_pool.prepare_reference_async(png_bytes(2500, 2500, "navy"), LIMITS)
+    processed = await image_gate.prepare_reference(WORKERS, png_bytes(2500, 2500, "navy"), LIMITS)
     probe.cancel()
     assert processed.width == 2048
     assert ticks >= 100  # the loop went round and round while the image was processed elsewhere
@@ -110,12 +113,19 @@ async def test_work_runs_in_another_process_and_the_loop_keeps_turning() -> None
 
 async def test_a_rejection_crosses_the_process_boundary_intact() -> None:
     with pytest.raises(ImageRejected) as raised:
-        await image_pool.prepare_reference_async(png_bomb(8000, 8000, valid_pixels=False), LIMITS)
+        await image_gate.prepare_reference(WORKERS, png_bomb(8000, 8000, valid_pixels=False), LIMITS)
     assert raised.value.reason == "too_many_pixels" and "64.0 MP" in raised.value.message
 
 
 async def test_a_crashed_worker_is_a_rejection_and_the_pool_recovers() -> None:
-    with pytest.raises(ImageRejected) as raised:
-        await image_pool.run_in_pool(os._exit, 1)
+    with pytest.raises(WorkerCrashed):
+        await WORKERS.run(os._exit, 1)
+    with pytest.raises(ImageRejected) as raised:  # what a gate call sees when its worker dies
+        await image_gate.run_gate(WORKERS, crash, b"", LIMITS)
     assert raised.value.reason == "failed"
-    assert (await image_pool.make_thumbnails_async(png_bytes(600, 300), LIMITS)).keys() == {256, 512}
+    assert (await image_gate.make_thumbnails(WORKERS, png_bytes(600, 300), LIMITS)).keys() == {256, 512}
+
+
+def crash(_data: bytes, _limits: ImageLimits) -> None:
+    """A gate function whose worker dies (as one killed by the OOM killer on a hostile file would)."""
+    os._exit(1)

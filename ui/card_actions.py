@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from nicegui import ui
 
-from core.card_export import export_card
-from core.card_import import import_card
+from core.cards.export import export_card
+from core.cards.importer import import_card
 from core.errors import StudioError
 from ui.card_downloads import offer_to_tab
 

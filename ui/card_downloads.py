@@ -19,7 +19,7 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import StreamingResponse
 from nicegui import ui
 
-from core.card_export import ExportedCard, content_disposition
+from core.cards.export import ExportedCard, content_disposition
 
 ROUTE = "/_studio/card-download/{token}"
 LINK_TTL_S = 300.0

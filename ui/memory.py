@@ -2,9 +2,9 @@
 
 Each open studio tab costs ~2 MB; when tabs close, Python frees the objects but the allocator keeps
 the pages, so a server that once had 50 tabs open stays that big. A few seconds after the last page
-was deleted, a full collection and glibc's ``malloc_trim`` hand the free pages back. ``main.py`` runs
-the server with ``PYTHONMALLOC=malloc`` so that Python's objects live where ``malloc_trim`` can reach
-them (with Python's own small-object allocator only a fraction comes back).
+was deleted, a full collection and glibc's ``malloc_trim`` hand the free pages back (CPython's own
+small-object arenas go back by themselves once empty; what ``malloc_trim`` reaches is the larger
+blocks that live on glibc's heap).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import ctypes
 import ctypes.util
 import gc
 import logging
-import sys
 from collections.abc import Callable
 
 from nicegui import app, background_tasks
@@ -26,14 +25,7 @@ _pending: asyncio.Task[None] | None = None
 
 
 def trim_memory() -> bool:
-    """Collect garbage and return free heap pages to the OS; False where glibc is not there.
-
-    CPython's attribute-lookup cache holds a reference to the last name looked up in each of its
-    4,096 slots. NiceGUI's bindings look attributes up by names built at run time, so after a burst
-    of tabs thousands of small strings, scattered over the heap, pin a page each (measured: clearing
-    it let about 6 MB more go after 50 tabs closed). The cache refills in microseconds.
-    """
-    sys._clear_type_cache()
+    """Collect garbage and return free heap pages to the OS; False where glibc is not there."""
     gc.collect()
     name = ctypes.util.find_library("c")
     if not name:

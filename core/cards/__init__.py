@@ -1,6 +1,6 @@
 """Character Card V1/V2/V3 in PNG, JSON and CHARX files: models, readers, writers, mapping.
 
-No NiceGUI, no HTTP, no storage here: :mod:`core.card_import` and :mod:`core.card_export` are the
+No NiceGUI, no HTTP, no storage here: :mod:`core.cards.importer` and :mod:`core.cards.export` are the
 services that use this package with a context and an acting user.
 
 * ``models``      typed V1/V2/V3 cards and lorebooks; spec detection

@@ -15,9 +15,8 @@ decides, so the rule is the same as for reading it). Formats:
 Only the owner's stored files are read: a scene image URL that is not one of the owner's stored
 objects is written as a link in the studio extension (if it is a web address), never fetched.
 
-:mod:`core.card_layout` decides what goes in; an unchanged character's layout is reused
-(:mod:`core.card_export_cache`); an export whose images pass ``hold_limit`` bytes is streamed, one
-stored file at a time (:mod:`core.card_pieces`).
+:mod:`core.cards.layout` decides what goes in; an export whose images pass ``hold_limit`` bytes is
+streamed, one stored file at a time (:mod:`core.cards.pieces`).
 """
 
 from __future__ import annotations
@@ -33,14 +32,12 @@ from urllib.parse import quote
 import sqlalchemy as sa
 
 from core.auth import may_read
-from core.card_export_cache import CachedExport
-from core.card_layout import CardLayout, Snapshot
-from core.card_pieces import fingerprint, materialize, piece_length, read_files, stream
+from core.cards.layout import CardLayout, Snapshot
+from core.cards.pieces import materialize, piece_length, stream
 from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.models import Character, CharacterPortrait, CharacterScene, User
 from core.portraits import GALLERY_ORDER
-from storage.base import Storage
 
 EXPORT_FORMATS = ("png", "json", "charx")
 MEDIA_TYPES = {"png": "image/png", "json": "application/json", "charx": "application/zip"}
@@ -93,21 +90,10 @@ async def export_card(ctx: Context, actor: User, character_id: str, fmt: str = "
 
 def export_card_sync(ctx: Context, actor: User, character_id: str, fmt: str = "png", *,
                      embed_assets: bool = True, hold_limit: int | None = None) -> ExportedCard:
-    """:func:`export_card` for callers already off the event loop (benchmarks, scripts).
-
-    An unchanged character's card comes from ``ctx.exports`` (see :mod:`core.card_export_cache`):
-    its files are read again, its rows and card are not.
-    """
-    key = (character_id, fmt, embed_assets)
+    """:func:`export_card` for callers already off the event loop (benchmarks, scripts)."""
     limit = ctx.settings.export_hold_bytes if hold_limit is None else hold_limit
-    cached = ctx.exports.get(key)
-    if cached is not None and cached.file_bytes <= limit:
-        exported = _from_cache(ctx.storage, actor, cached, fmt)
-        if exported is not None:
-            return exported
-    token = ctx.exports.token(character_id)
     snapshot = load_snapshot(ctx, actor, character_id)
-    layout = CardLayout(ctx.storage, snapshot, fmt, embed_assets, hold_limit=limit)
+    layout = CardLayout(ctx.storage, snapshot, fmt, embed_assets, hold_limit=limit, threads=ctx.workers.threads)
     pieces = layout.build()
     character = snapshot.character
     filename = safe_filename(character.name, fmt)
@@ -116,8 +102,6 @@ def export_card_sync(ctx: Context, actor: User, character_id: str, fmt: str = "p
         expected, held = dict(layout.files_read), dict(layout.blobs)
         return ExportedCard(filename, MEDIA_TYPES[fmt], None, size, layout.warnings,
                             lambda: stream(pieces, ctx.storage, expected, held))
-    ctx.exports.put(key, token, CachedExport(character.user_id, character.is_public, filename, tuple(pieces),
-                                             layout.files_read, tuple(layout.warnings)))
     return ExportedCard(filename, MEDIA_TYPES[fmt], materialize(pieces, layout.blobs), size, layout.warnings)
 
 
@@ -152,17 +136,6 @@ def load_snapshot(ctx: Context, actor: User, character_id: str) -> Snapshot:
     return Snapshot(Character.model_construct(**found._mapping),
                     [CharacterPortrait.model_construct(**row._mapping) for row in portraits],
                     [CharacterScene.model_construct(**row._mapping) for row in scenes])
-
-
-def _from_cache(storage: Storage, actor: User, cached: CachedExport, fmt: str) -> ExportedCard | None:
-    """The cached layout around freshly read files; None when a file is not the one it was built around."""
-    if not may_read(actor, cached.owner_id, cached.is_public):
-        raise NotFound("Character not found")
-    blobs = read_files(storage, list(cached.files))
-    if any(fingerprint(blobs.get(location)) != known for location, known in cached.files.items()):
-        return None
-    parts = materialize(cached.pieces, blobs)
-    return ExportedCard(cached.filename, MEDIA_TYPES[fmt], parts, sum(len(p) for p in parts), list(cached.warnings))
 
 
 _character_table = Character.__table__  # type: ignore[attr-defined]

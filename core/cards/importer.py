@@ -19,18 +19,17 @@ import asyncio
 import logging
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.cards.codec.import_plan import ImportPlan, plan_import
+from core.cards.codec.reader import read_card_file
 from core.cards.errors import CardError
-from core.cards.import_plan import ImportPlan, plan_import
 from core.cards.limits import CardLimits, check_size
-from core.cards.reader import read_card_file
 from core.context import Context
-from core.generation.persist import THUMB_SIZE, image_limits, stored_file_metadata
+from core.image_gate import THUMB_SIZE, image_limits, prepare_portrait, prepare_reference, stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User, new_id
-from core.urls import url_cache
 from storage.base import (
     REFERENCE_IMAGES,
     USER_LIBRARY,
@@ -41,14 +40,12 @@ from storage.base import (
     reference_key,
     thumbnail_key,
 )
-from storage.image_pool import prepare_portrait_async, prepare_reference_async
 from storage.images import ImageRejected, ProcessedImage
 
 log = logging.getLogger(__name__)
 
 #: File name endings the import picker offers (the format is still decided from the bytes).
 ACCEPTED_SUFFIXES = (".png", ".apng", ".json", ".charx")
-_STORE_THREADS = 8
 
 
 @dataclass
@@ -97,11 +94,11 @@ async def _gate(ctx: Context, plan: ImportPlan) -> tuple[list[ProcessedImage], l
     """Every image through the gate at once (the pool bounds the parallelism); the first refusal wins."""
     limits = image_limits(ctx.settings)
     labels = [p.label for p in plan.portraits] + [f"image of scene '{s.label}'" for s in plan.scenes if s.image]
-    jobs = [prepare_portrait_async(p.data, limits) for p in plan.portraits]
-    jobs += [prepare_portrait_async(s.image, limits) for s in plan.scenes if s.image is not None]
+    jobs = [prepare_portrait(ctx.workers, p.data, limits) for p in plan.portraits]
+    jobs += [prepare_portrait(ctx.workers, s.image, limits) for s in plan.scenes if s.image is not None]
     if plan.reference is not None:
         labels.append("reference image")
-        jobs.append(prepare_reference_async(plan.reference, limits))
+        jobs.append(prepare_reference(ctx.workers, plan.reference, limits))
     results = await asyncio.gather(*jobs, return_exceptions=True)
     processed: list[ProcessedImage] = []
     for label, result in zip(labels, results, strict=True):
@@ -131,7 +128,7 @@ def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, portraits: li
     uploads = [*portrait_uploads, *(u for u in scene_uploads if u), *([reference_upload] if reference_upload else [])]
     started = time.perf_counter()
     try:
-        _put_all(ctx.storage, uploads)
+        _put_all(ctx, uploads)
         urls = _sign(ctx, uploads)
         stored = time.perf_counter()
         rows = _insert(ctx, actor, character_id, plan, portrait_uploads, scene_uploads, reference_upload, urls)
@@ -141,14 +138,14 @@ def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, portraits: li
     return (*rows, stored - started, time.perf_counter() - stored)
 
 
-def _put_all(storage: Storage, uploads: list[_Upload]) -> None:
-    """Store every image with its thumbnails, in parallel; wait for all before reporting a failure."""
+def _put_all(ctx: Context, uploads: list[_Upload]) -> None:
+    """Store every image with its thumbnails, in parallel on the context's I/O threads; wait for all
+    before reporting a failure."""
     if not uploads:
         return
-    with ThreadPoolExecutor(max_workers=min(_STORE_THREADS, len(uploads)), thread_name_prefix="card-store") as pool:
-        futures = [pool.submit(put_with_thumbnails, storage, u.bucket, u.key, u.image.data, u.image.content_type,
-                               u.image.thumbnails) for u in uploads]
-        wait(futures)
+    futures = [ctx.workers.threads.submit(put_with_thumbnails, ctx.storage, u.bucket, u.key, u.image.data,
+                                          u.image.content_type, u.image.thumbnails) for u in uploads]
+    wait(futures)
     for future in futures:
         error = future.exception()
         if error is not None:
@@ -169,7 +166,7 @@ def _sign(ctx: Context, uploads: list[_Upload]) -> dict[tuple[str, str], str]:
     urls: dict[tuple[str, str], str] = {}
     for bucket in {u.bucket for u in uploads}:
         keys = [key for u in uploads if u.bucket == bucket for key in (u.key, *u.thumbnail_keys().values())]
-        urls.update({(bucket, key): url for key, url in url_cache(ctx.storage).sign_many(bucket, keys, expiry).items()})
+        urls.update({(bucket, key): url for key, url in ctx.urls.sign_many(bucket, keys, expiry).items()})
     return urls
 
 

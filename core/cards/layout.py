@@ -3,8 +3,8 @@
 The builder reads each stored file once, to learn what it is (its size, its type from its first
 bytes, its fingerprint and - when it has to - its CRC-32), and keeps the bytes while the export is
 small. Past ``hold_limit`` bytes it lets them go and *streams*: the pieces refer to the files
-(:class:`~core.card_pieces.Span`, :class:`~core.cards.png_chunks.Base64TextChunk`) and
-:func:`core.card_pieces.stream` reads each one again as the download reaches it. Only the owner's
+(:class:`~core.cards.pieces.Span`, :class:`~core.cards.codec.png_chunks.Base64TextChunk`) and
+:func:`core.cards.pieces.stream` reads each one again as the download reaches it. Only the owner's
 stored files are read; a PNG's own image (the primary portrait) is always held.
 """
 
@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import io
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Any
 
 from PIL import Image
 
-from core.card_pieces import Fingerprint, Location, Piece, Span, fingerprint, iter_files, read_checked
-from core.cards.charx import ArchiveFile, charx_parts
-from core.cards.json_cards import dumps
-from core.cards.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
-from core.cards.png_chunks import SIGNATURE, png_card_layout
-from core.generation.providers.builtin import derive_seed, render_portrait
+from core.cards.codec.charx import ArchiveFile, charx_parts
+from core.cards.codec.json_cards import dumps
+from core.cards.codec.mapping import REFERENCE_ASSET_TYPE, ExportImage, as_v2, character_to_card, portrait_asset
+from core.cards.codec.png_chunks import SIGNATURE, png_card_layout
+from core.cards.pieces import Fingerprint, Location, Piece, Span, fingerprint, iter_files, read_checked
 from core.models import Character, CharacterPortrait, CharacterScene
+from core.render.portrait import derive_seed, render_portrait
 from core.urls import locate
 from storage.base import BUCKETS, USER_LIBRARY, Storage
 from storage.checksum import crc32
@@ -46,8 +47,9 @@ class CardLayout:
     """Collects the files of one export, names them for its format and returns its pieces."""
 
     def __init__(self, storage: Storage, snapshot: Snapshot, fmt: str, embed: bool, *,
-                 hold_limit: int = HOLD_LIMIT_BYTES) -> None:
+                 hold_limit: int = HOLD_LIMIT_BYTES, threads: Executor | None = None) -> None:
         self.storage, self.snapshot, self.fmt, self.embed = storage, snapshot, fmt, embed
+        self.threads = threads  # for remote reads that overlap
         self.hold_limit = hold_limit
         self.owner = snapshot.character.user_id
         self.warnings: list[str] = []
@@ -98,7 +100,7 @@ class CardLayout:
         """Read each file once, remembering what it is; hold the bytes until ``hold_limit``."""
         unique = list(dict.fromkeys(loc for loc in locations if loc is not None))
         held = 0
-        for location, data in iter_files(self.storage, unique):
+        for location, data in iter_files(self.storage, unique, self.threads):
             self.files_read[location] = fingerprint(data)
             if data is None:
                 continue

@@ -2,29 +2,25 @@
 
 An export is a sequence of pieces: bytes built from the rows (card chunks, ZIP headers, the central
 directory), :class:`Span` s of stored files (the images, copied as they are) and, in a PNG that
-carries other portraits, :class:`~core.cards.png_chunks.Base64TextChunk` s whose text is the base64
-of a stored file. Keeping the stored parts as references is what lets an export be cached without
-its images (:mod:`core.card_export_cache`) and streamed without holding every image at once
-(:func:`stream`): a character with a thousand portraits is gigabyte-sized as one CHARX.
+carries other portraits, :class:`~core.cards.codec.png_chunks.Base64TextChunk` s whose text is the base64
+of a stored file. Keeping the stored parts as references is what lets an export be streamed without
+holding every image at once (:func:`stream`): a character with a thousand portraits is
+gigabyte-sized as one CHARX.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from threading import Lock
 
-from core.cards.png_chunks import Base64TextChunk
+from core.cards.codec.png_chunks import Base64TextChunk
 from storage.base import ObjectNotFound, Storage, StorageError
-from storage.local import LocalStorage
 
 Location = tuple[str, str]  # (bucket, key)
 Fingerprint = tuple[int, bytes, bytes]  # size, first and last bytes
 _EDGE = 64
-_READ_THREADS = 8
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = Lock()
+_READ_BATCH = 8  # remote reads in flight at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,25 +81,28 @@ def stream(pieces: Sequence[Piece], storage: Storage, expected: Mapping[Location
         data = None  # not kept alive while the next file is read
 
 
-def read_files(storage: Storage, locations: Sequence[Location]) -> dict[Location, bytes]:
+def read_files(storage: Storage, locations: Sequence[Location], threads: Executor | None = None
+               ) -> dict[Location, bytes]:
     """The stored bytes of each location; missing or unreadable ones are absent."""
-    return {loc: data for loc, data in iter_files(storage, locations) if data is not None}
+    return {loc: data for loc, data in iter_files(storage, locations, threads) if data is not None}
 
 
-def iter_files(storage: Storage, locations: Sequence[Location]) -> Iterator[tuple[Location, bytes | None]]:
+def iter_files(storage: Storage, locations: Sequence[Location], threads: Executor | None = None
+               ) -> Iterator[tuple[Location, bytes | None]]:
     """Each location with its stored bytes (None: missing or unreadable), in order.
 
     Local files are read one after another (from the page cache that is faster than any thread
     hand-off); a remote backend's reads overlap on a shared pool, since each one waits on the
     network, a batch at a time, so a consumer that lets each file go holds at most one batch.
+    ``threads`` is the context's I/O pool (``ctx.workers.threads``); without one every read is serial.
     """
-    if len(locations) <= 1 or isinstance(storage, LocalStorage):
+    if len(locations) <= 1 or storage.has_local_files or threads is None:
         for location in locations:
             yield location, read_file(storage, location)
         return
-    for start in range(0, len(locations), _READ_THREADS):
-        batch = locations[start:start + _READ_THREADS]
-        yield from zip(batch, _read_pool().map(lambda loc: read_file(storage, loc), batch), strict=True)
+    for start in range(0, len(locations), _READ_BATCH):
+        batch = locations[start:start + _READ_BATCH]
+        yield from zip(batch, threads.map(lambda loc: read_file(storage, loc), batch), strict=True)
 
 
 def read_file(storage: Storage, location: Location) -> bytes | None:
@@ -135,12 +134,3 @@ def _resolve(piece: Span | Base64TextChunk, data: bytes) -> bytes | memoryview:
     if piece.start == 0 and piece.stop == len(data):
         return data
     return memoryview(data)[piece.start:piece.stop]
-
-
-def _read_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_READ_THREADS, thread_name_prefix="card-read")
-        return _pool
-

@@ -14,15 +14,13 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from core.config import Settings
+from core.context import Context
 from core.generation.providers.base import GeneratedImage, ProviderError
-from core.urls import url_cache
+from core.image_gate import THUMB_SIZE, image_limits, prepare_portrait
 from storage.base import USER_LIBRARY, Storage, delete_with_thumbnails, put_with_thumbnails, thumbnail_key
-from storage.image_pool import prepare_portrait_async
 from storage.images import ImageLimits, ImageRejected
 
 log = logging.getLogger(__name__)
-THUMB_SIZE = 512
 
 
 @dataclass
@@ -37,20 +35,6 @@ class StoredPortrait:
     height: int | None = None
     crc32: int | None = None  # of the stored bytes, for archives (storage.checksum)
     size: int | None = None
-
-
-def stored_file_metadata(key: str | None, thumbnail_paths: dict[str, str], crc: int | None, size: int | None
-                         ) -> dict[str, object]:
-    """The storage part of a portrait's ``generation_metadata`` (kept out of exported cards)."""
-    recorded: dict[str, object] = {"storage_path": key, "thumbnail_paths": thumbnail_paths}
-    if key is not None and crc is not None and size is not None:
-        recorded.update(stored_crc32=crc, stored_size=size)
-    return recorded
-
-
-def image_limits(settings: Settings) -> ImageLimits:
-    return ImageLimits(max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels,
-                       max_edge=settings.max_image_edge, reference_max_edge=settings.reference_max_edge)
 
 
 async def fetch_image_bytes(image: GeneratedImage, limits: ImageLimits, timeout_s: float,
@@ -69,16 +53,15 @@ async def fetch_image_bytes(image: GeneratedImage, limits: ImageLimits, timeout_
     return await _download(client, url, limits.max_bytes, timeout_s)
 
 
-async def store_portrait(storage: Storage, settings: Settings, data: bytes, key: str,
-                         fallback_url: str | None) -> StoredPortrait:
+async def store_portrait(ctx: Context, data: bytes, key: str, fallback_url: str | None) -> StoredPortrait:
     """Gate, store with thumbnails, sign; on a storage fault fall back to the provider URL."""
-    limits = image_limits(settings)
-    processed = await prepare_portrait_async(data, limits)
+    storage, settings = ctx.storage, ctx.settings
+    processed = await prepare_portrait(ctx.workers, data, image_limits(settings))
     thumbs = {str(size): thumbnail_key(key, size) for size in processed.thumbnails}
     try:
         await asyncio.to_thread(put_with_thumbnails, storage, USER_LIBRARY, key, processed.data,
                                 processed.content_type, processed.thumbnails)
-        signed = await asyncio.to_thread(url_cache(storage).sign_many, USER_LIBRARY, [key, *thumbs.values()],
+        signed = await asyncio.to_thread(ctx.urls.sign_many, USER_LIBRARY, [key, *thumbs.values()],
                                          settings.signed_url_expiry_s)
     except Exception:
         if not fallback_url or fallback_url.startswith("data:"):

@@ -7,39 +7,24 @@ from collections.abc import Callable
 from sqlmodel import select
 
 from core.config import Settings
+from core.credentials import credentials, is_configured
 from core.db import Database
 from core.generation.providers.base import ImageProvider
 from core.models import ApiModel, ApiProvider, SeedRecord, utcnow
+from core.workers import Workers
 
 ProviderFactory = Callable[[ApiProvider], ImageProvider]
 ACTIVATION = "provider-activation"
 
 
-def credentials(settings: Settings, provider: ApiProvider) -> tuple[str, str | None]:
-    """(api key, base URL) for a provider row: a URL set in the environment wins over the row's."""
-    key = {"fal": settings.fal_key, "replicate": settings.replicate_api_token,
-           "openai": settings.openai_api_key}.get(provider.name, "")
-    configured = {"openai": settings.openai_base_url if "openai_base_url" in settings.model_fields_set else "",
-                  "automatic1111": settings.a1111_url}.get(provider.name, "")
-    return key, configured or provider.base_url or None
+def default_factory(settings: Settings, workers: Workers) -> ProviderFactory:
+    """Adapters for provider rows (the generation service keeps one per row)."""
 
-
-def is_configured(settings: Settings, provider: ApiProvider) -> bool:
-    """Whether the settings carry what this provider needs to be switched on."""
-    key, base = credentials(settings, provider)
-    if provider.name == "builtin":
-        return True
-    if provider.name == "automatic1111":
-        return bool(settings.a1111_url)
-    return bool(key)
-
-
-def default_factory(settings: Settings) -> ProviderFactory:
     def make(provider: ApiProvider) -> ImageProvider:
         if provider.name == "builtin":
             from core.generation.providers.builtin import BuiltinProvider
 
-            return BuiltinProvider()
+            return BuiltinProvider(workers)
         from core.generation.providers.registry import ProviderConfig, make_provider
 
         key, base = credentials(settings, provider)

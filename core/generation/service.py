@@ -28,9 +28,7 @@ from core.generation.persist import (
     discard_portrait,
     download_client,
     fetch_image_bytes,
-    image_limits,
     store_portrait,
-    stored_file_metadata,
 )
 from core.generation.progress import ProgressReporter
 from core.generation.prompt import build_prompt
@@ -38,6 +36,7 @@ from core.generation.provider_setup import ProviderFactory, default_factory
 from core.generation.providers.base import GeneratedImage, GenerationRequest, ImageProvider, ProviderError
 from core.generation.references import Reference, load_reference
 from core.generation.routing import RoutedModel, route_image_request
+from core.image_gate import image_limits, stored_file_metadata
 from core.models import Job, User
 from core.portraits import add_portrait
 from core.scenes import update_scene
@@ -66,7 +65,7 @@ class GenerationService:
 
     def __init__(self, ctx: Context, provider_factory: ProviderFactory | None = None) -> None:
         self.ctx = ctx
-        self._factory = provider_factory or default_factory(ctx.settings)
+        self._factory = provider_factory or default_factory(ctx.settings, ctx.workers)
         self._providers: dict[str, ImageProvider] = {}
         self._overall = asyncio.Semaphore(max(1, ctx.settings.max_jobs_total))
         self._per_user: dict[str, asyncio.Semaphore] = {}
@@ -155,8 +154,7 @@ class GenerationService:
             self._http = await asyncio.to_thread(download_client)  # loading CA certificates takes ~90 ms
         data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s, self._http)
         path_owner = character.id or "temp"
-        stored = await store_portrait(self.ctx.storage, self.ctx.settings, data,
-                                      portrait_key(actor.id, path_owner, job.id), image.url)
+        stored = await store_portrait(self.ctx, data, portrait_key(actor.id, path_owner, job.id), image.url)
         metadata = {
             "model": routed.model.display_name, "model_key": routed.model.model_key,
             "generation_mode": "i2i" if reference is not None else "txt2img", "generation_time_ms": generation_ms,

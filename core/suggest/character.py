@@ -15,8 +15,8 @@ from sqlmodel import col, select
 from core.auth import readable_character
 from core.character_rules import EDITABLE_FIELDS
 from core.context import Context
+from core.credentials import credentials
 from core.errors import ValidationError
-from core.generation.provider_setup import credentials
 from core.models import ApiModel, ApiProvider, User
 from core.suggest.chat_client import ChatConfig
 from core.suggest.service import ALL_FIELDS, SuggestResult, suggest

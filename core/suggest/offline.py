@@ -19,12 +19,11 @@ import json
 import random
 import re
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from core.character_rules import DESCRIPTION_MAX_FORM, TAG_MAX_COUNT, TAG_MAX_LEN, clean_tags
 from core.models import MOODS, VOICE_TONES
+from core.vocabulary import TOKEN, categorize_tag, categorize_tags, vocabulary
 
 SUGGEST_FIELDS = ("description", "appearance", "persona", "traits", "first_message")
 FIELD_KEYS: dict[str, tuple[str, ...]] = {  # suggestion field -> the character fields it fills
@@ -35,8 +34,6 @@ FIELD_KEYS: dict[str, tuple[str, ...]] = {  # suggestion field -> the character 
     "first_message": ("first_message",),
 }
 APPEARANCE_SUGGEST_MAX, CLOTHING_SUGGEST_MAX = 8, 4  # what the prompt builder uses; more would be ignored
-Category = Literal["physical", "clothing"]
-_TOKEN = re.compile(r"[a-z][a-z'-]*")
 _PRONOUNS: dict[str, dict[str, str]] = {
     "female": {"subj": "she", "obj": "her", "poss": "her", "is": "is", "has": "has", "s": "s", "es": "es",
                "noun": "woman"},
@@ -45,48 +42,6 @@ _PRONOUNS: dict[str, dict[str, str]] = {
     "other": {"subj": "they", "obj": "them", "poss": "their", "is": "are", "has": "have", "s": "", "es": "",
               "noun": "person"},
 }
-
-
-@lru_cache(maxsize=1)
-def vocabulary() -> dict[str, Any]:
-    """The shipped word lists (read once; the file is package data so it travels with the wheel)."""
-    text = resources.files("core.suggest").joinpath("vocabulary.json").read_text(encoding="utf-8")
-    return json.loads(text)
-
-
-@lru_cache(maxsize=1)
-def _keywords() -> tuple[frozenset[str], frozenset[str]]:
-    vocab = vocabulary()
-    return frozenset(vocab["physical_keywords"]), frozenset(vocab["clothing_keywords"])
-
-
-def categorize_tag(tag: str) -> Category | None:
-    """Physical or clothing by the tag's last categorised word (its head noun), or None when no word is known.
-
-    The head noun decides because English puts it last: "hair ribbon" is a ribbon (clothing),
-    "sleeve tattoo" a tattoo (physical), "short skirt" a skirt, "short hair" hair.
-    """
-    physical, clothing = _keywords()
-    for token in reversed(_TOKEN.findall(tag.lower())):
-        for word in (token, *reversed(token.split("-"))):
-            for form in (word, word[:-1] if word.endswith("s") else "", word[:-2] if word.endswith("es") else ""):
-                if not form:
-                    continue
-                if form in clothing:
-                    return "clothing"
-                if form in physical:
-                    return "physical"
-    return None
-
-
-def categorize_tags(tags: Iterable[str], default: Category = "physical") -> tuple[list[str], list[str]]:
-    """Split tags into (physical, clothing); tags with no known keyword go to ``default``."""
-    physical: list[str] = []
-    clothing: list[str] = []
-    for tag in tags:
-        category = categorize_tag(tag) or default
-        (clothing if category == "clothing" else physical).append(tag)
-    return physical, clothing
 
 
 def regroup_tags(appearance: Iterable[str], clothing: Iterable[str], *,
@@ -181,7 +136,7 @@ def _join(items: list[str]) -> str:
 
 
 def _has(tags: list[str], *words: str) -> bool:
-    return any(word in _TOKEN.findall(tag.lower()) for tag in tags for word in words)
+    return any(word in TOKEN.findall(tag.lower()) for tag in tags for word in words)
 
 
 def _from_description(c: _Character) -> list[str]:

@@ -61,8 +61,8 @@ def start_server(argv: list[str], env: Mapping[str, str], health_url: str, log_p
                  timeout: float = 60.0) -> subprocess.Popen[bytes]:
     """Start a server in its own process group and wait until ``health_url`` answers 200.
 
-    Its own group, so :func:`stop_server` can also reap the image process pool (forkserver workers
-    outlive a killed parent and keep the listening socket).
+    Its own session and group, so a test can find every process the server started (the
+    forkserver and its workers) and :func:`stop_server` can reap any that a failed test left.
     """
     log = log_path.open("wb")
     proc = subprocess.Popen(argv, cwd=ROOT, env=dict(env), stdout=log, stderr=subprocess.STDOUT,
@@ -106,6 +106,21 @@ def child_env() -> dict[str, str]:
     """
     return {key: value for key, value in os.environ.items()
             if not key.startswith(("STUDIO_", "PYTEST_", "NICEGUI_"))}
+
+
+def session_processes(sid: int) -> set[int]:
+    """Every live process of session ``sid`` (a server started by :func:`start_server` leads its own)."""
+    found: set[int] = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if fields[0] != "Z" and int(fields[3]) == sid:  # state, ppid, pgrp, session
+            found.add(int(entry.name))
+    return found
 
 
 def rss_bytes(pid: int) -> int:
@@ -153,13 +168,14 @@ class StudioApp:
 
 
 def start_studio(*, autosave_delay_s: float = 2.0, reconnect_timeout_s: float = 3.0,
-                 data_dir: Path | None = None) -> StudioApp:
-    """``python main.py`` on a free port with a fresh data dir, single-user mode, built-in renderer."""
+                 data_dir: Path | None = None, port: int | None = None, timeout: float = 60.0) -> StudioApp:
+    """``python main.py`` on a free port (or ``port``) with a fresh data dir (or ``data_dir``),
+    single-user mode, built-in renderer."""
     owned = None
     if data_dir is None:
         owned = tempfile.TemporaryDirectory(prefix="studio-browser-")
         data_dir = Path(owned.name)
-    port = free_port()
+    port = port or free_port()
     env = child_env()
     env.update({
         "STUDIO_DATA_DIR": str(data_dir), "STUDIO_HOST": "127.0.0.1", "STUDIO_PORT": str(port),
@@ -171,7 +187,7 @@ def start_studio(*, autosave_delay_s: float = 2.0, reconnect_timeout_s: float = 
         env.pop(provider_key, None)  # the built-in renderer only: no network beyond loopback
     base_url = f"http://127.0.0.1:{port}"
     proc = start_server([sys.executable, str(ROOT / "main.py")], env, base_url + "/healthz",
-                        data_dir / "server.log")
+                        data_dir / "server.log", timeout=timeout)
     settings = Settings(data_dir=data_dir, secret_key=SECRET)
     db = Database(settings.resolved_database_url)
     ctx = Context(settings=settings, db=db, events=EventBus(),

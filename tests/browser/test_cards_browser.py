@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import characters
-from core.cards.png_chunks import text_chunks
+from core.cards.codec.png_chunks import text_chunks
 from tests.browser.app_process import StudioApp, wait_until
 from tests.browser.conftest import Screenshot
 from tests.cards_support import v2_png

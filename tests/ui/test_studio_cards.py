@@ -10,7 +10,7 @@ import pytest
 from nicegui.testing import User
 
 from core import auth, characters
-from core.cards.png_chunks import text_chunks
+from core.cards.codec.png_chunks import text_chunks
 from tests.cards_support import make_full_character, v2_png
 from tests.factories import DESCRIPTION
 from tests.ui.conftest import running_studio

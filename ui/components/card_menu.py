@@ -6,8 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
-from core.card_export import EXPORT_FORMATS
-from core.card_import import ACCEPTED_SUFFIXES
+from core.cards.export import EXPORT_FORMATS
+from core.cards.importer import ACCEPTED_SUFFIXES
 from ui.components.file_picker import FilePicker
 
 FORMAT_LABELS = {"png": "PNG card (SillyTavern, RisuAI…)", "json": "JSON (Character Card V3)",

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from core.cards.codec.json_cards import decode_card
+from core.cards.codec.models import CardDocument
 from core.cards.errors import CardError
-from core.cards.json_cards import decode_card
 from core.cards.limits import CardLimits
-from core.cards.models import CardDocument
 from storage.checksum import crc32, raw_deflate
 
 CARD_NAME = "card.json"

@@ -22,9 +22,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from core.cards.errors import CardError
-from core.cards.limits import CardLimits
-from core.cards.mapping import (
+from core.cards.codec.mapping import (
     EXT_FIELDS,
     EXTENSION_FORMAT,
     PROMPT_FIELDS,
@@ -35,9 +33,11 @@ from core.cards.mapping import (
     required_default,
     verbatim_entry,
 )
-from core.cards.models import DEFAULT_ASSET, IMPORTED_ASSET_TYPES, MAPPED_FIELDS, SPEC_V1, V1_FIELDS, CardDocument
-from core.cards.reader import CardFile, is_remote, is_self_contained
-from core.cards.text import compose_profile, parse_examples, split_description
+from core.cards.codec.models import DEFAULT_ASSET, IMPORTED_ASSET_TYPES, MAPPED_FIELDS, SPEC_V1, V1_FIELDS, CardDocument
+from core.cards.codec.reader import CardFile, is_remote, is_self_contained
+from core.cards.codec.text import compose_profile, parse_examples, split_description
+from core.cards.errors import CardError
+from core.cards.limits import CardLimits
 from core.character_rules import EDITABLE_FIELDS, NAME_MAX, validate_changes
 from core.errors import ValidationError
 from core.models import Character

@@ -12,9 +12,9 @@ from typing import Any
 
 import orjson
 
+from core.cards.codec.models import CardDocument, parse_card_object
 from core.cards.errors import CardError
 from core.cards.limits import CardLimits, check_tree
-from core.cards.models import CardDocument, parse_card_object
 
 
 def looks_like_json(raw: bytes) -> bool:

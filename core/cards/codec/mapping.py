@@ -26,8 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.cards.models import SPEC_V2, SPEC_V3, V1_FIELDS
-from core.cards.text import DESCRIPTION_GROUP, compose_description, compose_examples
+from core.cards.codec.models import SPEC_V2, SPEC_V3, V1_FIELDS
+from core.cards.codec.text import DESCRIPTION_GROUP, compose_description, compose_examples
 from core.character_rules import EDITABLE_FIELDS
 from core.models import Character, CharacterPortrait, CharacterScene
 from core.urls import locate

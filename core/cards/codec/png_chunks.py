@@ -21,10 +21,10 @@ from collections.abc import Iterable, Sized
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from core.cards.codec.json_cards import decode_card
+from core.cards.codec.models import CardDocument
 from core.cards.errors import CardError
-from core.cards.json_cards import decode_card
 from core.cards.limits import CardLimits
-from core.cards.models import CardDocument
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 CARD_KEYWORDS = ("chara", "ccv3")

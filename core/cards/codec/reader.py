@@ -19,12 +19,12 @@ import binascii
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from core.cards.charx import is_zip, read_charx
+from core.cards.codec.charx import is_zip, read_charx
+from core.cards.codec.json_cards import decode_card, looks_like_json
+from core.cards.codec.models import CardDocument
+from core.cards.codec.png_chunks import decode_asset, is_png, read_png_card
 from core.cards.errors import CardError
-from core.cards.json_cards import decode_card, looks_like_json
 from core.cards.limits import CardLimits, check_size
-from core.cards.models import CardDocument
-from core.cards.png_chunks import decode_asset, is_png, read_png_card
 
 EMBEDDED_PREFIXES = ("embeded://", "embedded://")
 PNG_ASSET_PREFIX = "__asset:"

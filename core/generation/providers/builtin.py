@@ -1,355 +1,34 @@
-"""The offline preview renderer: a real PNG from the prompt, the tags and a seed, with no key and no network.
+"""The offline preview renderer as an image provider: no key, no network.
 
-It exists so a fresh install can make portraits before any provider is configured. It is a stylised
-portrait card (gradient, a bust whose hair, eye, skin and outfit colours come from the tags, the
-tags as text), labelled "Offline preview" so nobody mistakes it for AI output. The same (prompt,
-tags, seed, reference, size) always give byte-identical PNG bytes: the seed drives every choice,
-and the encoder writes no timestamp or metadata chunk. In I2I the reference, fitted and posterised,
-is the picture; the bust only ghosts over it, so the result visibly derives from the reference.
-
-Rendering is CPU work, so it runs in a small process pool (a thread would still hold the GIL the
-event loop needs), through a module-level function the pool can pickle.
+The drawing itself is :mod:`core.render.portrait` (pure and deterministic); this adapter runs it in
+the context's worker processes (:mod:`core.workers`) and reports where a job waits for a worker.
 """
 
 from __future__ import annotations
 
 import asyncio
-import colorsys
-import hashlib
-import io
-import multiprocessing
-import random
-import re
-import threading
-import weakref
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
-from functools import lru_cache
-
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 from core.generation.providers.base import GeneratedImage, GenerationRequest, Progress, ProgressCallback, ProviderError
-from core.suggest.offline import categorize_tags
+from core.render.portrait import canvas_size, derive_seed, render_portrait
+from core.workers import WorkerCrashed, Workers
 
-MIN_EDGE, MAX_EDGE = 768, 1536
-MAX_WORKERS = 2
-PNG_COMPRESS_LEVEL = 3  # fixed so the bytes never depend on a library default; 3 is fast and compact enough
-
-RGB = tuple[int, int, int]
-COLOURS: dict[str, RGB] = {
-    "red": (178, 42, 42), "crimson": (150, 20, 40), "scarlet": (200, 36, 30), "ginger": (196, 96, 42),
-    "auburn": (140, 58, 34), "copper": (184, 100, 52), "orange": (228, 120, 40), "pink": (236, 138, 170),
-    "rose": (214, 96, 120), "magenta": (190, 40, 140), "blonde": (232, 200, 120), "blond": (232, 200, 120),
-    "golden": (222, 176, 72), "gold": (212, 170, 60), "yellow": (236, 206, 70), "honey": (200, 146, 60),
-    "amber": (204, 128, 30), "brown": (110, 70, 40), "chestnut": (122, 64, 36), "brunette": (92, 58, 36),
-    "hazel": (140, 110, 60), "black": (30, 28, 32), "raven": (22, 22, 30), "dark": (40, 34, 36),
-    "white": (236, 236, 240), "silver": (196, 200, 210), "platinum": (228, 224, 210), "grey": (130, 130, 138),
-    "gray": (130, 130, 138), "ash": (170, 166, 160), "blue": (52, 100, 200), "azure": (70, 140, 220),
-    "navy": (30, 40, 96), "teal": (30, 128, 128), "cyan": (60, 190, 210), "turquoise": (50, 190, 180),
-    "green": (50, 140, 70), "emerald": (20, 130, 80), "jade": (60, 160, 110), "olive": (110, 120, 50),
-    "purple": (110, 50, 150), "violet": (130, 70, 190), "lavender": (170, 150, 210), "lilac": (190, 160, 210),
-    "maroon": (110, 26, 40), "burgundy": (120, 24, 50), "beige": (214, 196, 160), "cream": (240, 228, 200),
-    "ivory": (240, 234, 214), "tan": (196, 150, 100),
-}
-SKIN_TONES: dict[str, RGB] = {
-    "porcelain": (248, 226, 212), "pale": (244, 220, 204), "fair": (240, 212, 190), "light": (236, 204, 180),
-    "olive": (198, 160, 116), "tan": (204, 150, 108), "tanned": (204, 150, 108), "bronze": (176, 120, 80),
-    "brown": (140, 92, 62), "dark": (100, 64, 44), "ebony": (76, 50, 36),
-}
-DEFAULT_SKINS: tuple[RGB, ...] = ((242, 214, 194), (226, 188, 156), (198, 148, 108), (150, 100, 68))
-_WORD = re.compile(r"[a-z]+")
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def derive_seed(prompt: str, tags: tuple[str, ...] | list[str] = ()) -> int:
-    """A stable seed from the prompt and tags, so "no seed" still means "the same picture for the same input"."""
-    digest = hashlib.sha256("\x1f".join([prompt, *tags]).encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
-
-
-def canvas_size(width: int, height: int) -> tuple[int, int]:
-    """The requested size clamped to [768, 1536] per edge: a usable preview, but never a huge render."""
-    return (min(max(int(width), MIN_EDGE), MAX_EDGE), min(max(int(height), MIN_EDGE), MAX_EDGE))
-
-
-def render_portrait(prompt: str, tags: tuple[str, ...], seed: int, reference: bytes | None = None,
-                    width: int = MIN_EDGE, height: int = MIN_EDGE, strength: float = 0.6) -> bytes:
-    """The PNG bytes of one portrait card; pure and deterministic (module-level so the pool can pickle it).
-
-    ``strength`` is the usual img2img denoising strength: 0 keeps the reference, 1 departs furthest.
-    Raises ValueError with a clear message when the reference cannot be read: one plain, picklable type
-    that crosses the process boundary and that the provider maps to ProviderError.
-    """
-    w, h = canvas_size(width, height)
-    rng = random.Random(int.from_bytes(hashlib.sha256(f"{prompt}\x00{seed}".encode()).digest()[:8], "big"))
-    hue = rng.random()
-    looks = _looks(tags, rng)
-    image = _background(w, h, hue, rng)
-    if reference is not None:
-        keep = min(max(1.0 - 0.5 * float(strength), 0.35), 0.9)
-        image = Image.blend(image, _fit_reference(reference, w, h), keep)
-    figure = _figure(w, h, looks, rng)
-    if reference is not None:  # the reference is the picture; the bust only ghosts over it
-        figure.putalpha(figure.getchannel("A").point(lambda a: a * 3 // 10))
-    image = Image.alpha_composite(image.convert("RGBA"), figure)
-    _card(image, prompt, tags, seed, hue, reference is not None)
-    out = io.BytesIO()
-    image.convert("RGB").save(out, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL)
-    return out.getvalue()
-
-
-def _hsv(h: float, s: float, v: float) -> RGB:
-    r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
-    return (round(r * 255), round(g * 255), round(b * 255))
-
-
-def _hsva(h: float, s: float, v: float, alpha: int) -> tuple[int, int, int, int]:
-    return (*_hsv(h, s, v), alpha)
-
-
-def _shade(colour: RGB, factor: float) -> RGB:
-    r, g, b = (max(0, min(255, round(c * factor))) for c in colour)
-    return (r, g, b)
-
-
-def _colour_in(text: str) -> RGB | None:
-    for word in _WORD.findall(text.lower()):
-        if word in COLOURS:
-            return COLOURS[word]
-    return None
-
-
-@dataclass(frozen=True)
-class _Looks:
-    hair: RGB
-    eyes: RGB
-    skin: RGB
-    outfit: RGB
-    long_hair: bool
-    freckles: bool
-    glasses: bool
-    necklace: bool
-
-
-def _looks(tags: tuple[str, ...], rng: random.Random) -> _Looks:
-    """Hair, eye, skin and outfit colours and a few features read from the tags; the seed fills the gaps."""
-    physical, clothing = categorize_tags(list(tags))
-    low = [t.lower() for t in physical]
-    hair = next((c for t in low if "hair" in t and (c := _colour_in(t))), None)
-    hair = hair or next((COLOURS[w] for t in low for w in ("blonde", "blond", "brunette", "redhead")
-                         if w in t and w in COLOURS), None)
-    eyes = next((c for t in low if "eye" in t and (c := _colour_in(t))), None)
-    skin = next((SKIN_TONES[w] for t in low if "skin" in t or "complexion" in t
-                 for w in _WORD.findall(t) if w in SKIN_TONES), None)
-    outfit = next((c for t in clothing if (c := _colour_in(t))), None)
-    joined = " ".join(t.lower() for t in tags)
-    long_default = rng.random() < 0.5  # drawn always, so the seed's other choices do not depend on the tags
-    return _Looks(
-        hair=hair or rng.choice([COLOURS[k] for k in ("brown", "black", "auburn", "blonde", "chestnut")]),
-        eyes=eyes or rng.choice([COLOURS[k] for k in ("brown", "blue", "green", "hazel", "grey")]),
-        skin=skin or rng.choice(DEFAULT_SKINS),
-        outfit=outfit or _hsv(rng.random(), 0.45, 0.55),
-        long_hair="short hair" not in joined and ("long" in joined or "ponytail" in joined or long_default),
-        freckles="freckle" in joined,
-        glasses="glasses" in joined or "spectacles" in joined,
-        necklace=any(w in joined for w in ("necklace", "pendant", "choker")),
-    )
-
-
-def _background(w: int, h: int, hue: float, rng: random.Random) -> Image.Image:
-    """A vertical gradient with a soft glow and bokeh, painted at 1/8 size, blurred and scaled up.
-
-    Everything here is smooth, so painting it small is both the blur and the speed-up.
-    """
-    sw, sh = max(8, w // 8), max(8, h // 8)
-    top, bottom = _hsv(hue, 0.55, 0.30), _hsv(hue + 0.07, 0.40, 0.82)
-    mask = Image.linear_gradient("L").resize((sw, sh), Image.Resampling.BILINEAR)
-    small = Image.composite(Image.new("RGB", (sw, sh), bottom), Image.new("RGB", (sw, sh), top), mask)
-    draw = ImageDraw.Draw(small, "RGBA")
-    draw.ellipse((sw * 0.15, sh * 0.10, sw * 0.85, sh * 0.70), fill=_hsva(hue + 0.5, 0.25, 1.0, 70))
-    for _ in range(9):
-        r = rng.uniform(0.03, 0.09) * sw
-        x, y = rng.uniform(0, sw), rng.uniform(0, sh * 0.8)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=_hsva(hue + rng.uniform(-0.15, 0.15), 0.3, 1.0, 50))
-    small = small.filter(ImageFilter.GaussianBlur(sw / 60))
-    return small.resize((w, h), Image.Resampling.BICUBIC)
-
-
-def _fit_reference(reference: bytes, w: int, h: int) -> Image.Image:
-    try:
-        ref = Image.open(io.BytesIO(reference))
-        ref.draft("RGB", (w, h))  # JPEG decodes at a reduced scale when it can: faster, same result each time
-        ref = ImageOps.exif_transpose(ref).convert("RGB")
-    except Exception as exc:  # any decoder failure is one thing to the caller: an unreadable reference
-        raise ValueError(f"The reference image could not be read ({type(exc).__name__})") from None
-    return ImageOps.posterize(ImageOps.fit(ref, (w, h), Image.Resampling.BILINEAR), 4)
-
-
-def _figure(w: int, h: int, looks: _Looks, rng: random.Random) -> Image.Image:
-    """The bust on a transparent layer, drawn at 2x and reduced so the edges are smooth."""
-    s = 2
-    layer = Image.new("RGBA", (w * s, h * s), (0, 0, 0, 0))
-    d = ImageDraw.Draw(layer, "RGBA")  # "RGBA" blends translucent fills (blush) instead of punching holes
-    u = w * s  # geometry follows the width so a tall canvas just gets more background
-    hx, hy, rx, ry = u * 0.5, h * s * 0.40, u * 0.125, u * 0.155
-    hair, eyes, skin, outfit = looks.hair, looks.eyes, looks.skin, looks.outfit
-    hair_dark, skin_dark, line = _shade(hair, 0.7), _shade(skin, 0.82), max(2, u // 300)
-    shoulders = hy + ry + u * 0.05
-    if looks.long_hair:
-        d.rounded_rectangle((hx - rx * 1.35, hy - ry * 1.1, hx + rx * 1.35, shoulders + u * 0.16),
-                            radius=int(rx), fill=hair, outline=hair_dark, width=line)
-    else:
-        d.ellipse((hx - rx * 1.18, hy - ry * 1.16, hx + rx * 1.18, hy + ry * 0.75), fill=hair,
-                  outline=hair_dark, width=line)
-    d.rectangle((hx - u * 0.05, hy + ry * 0.6, hx + u * 0.05, shoulders + u * 0.02), fill=skin_dark)
-    body_bottom = h * s + u * 0.25  # the torso runs off the bottom edge whatever the aspect ratio
-    d.rounded_rectangle((hx - u * 0.33, shoulders, hx + u * 0.33, max(body_bottom, shoulders + u * 0.4)),
-                        radius=int(u * 0.2), fill=outfit, outline=_shade(outfit, 0.6), width=line)
-    d.polygon([(hx - u * 0.07, shoulders + u * 0.005), (hx + u * 0.07, shoulders + u * 0.005),
-               (hx, shoulders + u * 0.11)], fill=skin_dark)
-    if looks.necklace:
-        d.arc((hx - u * 0.075, shoulders - u * 0.06, hx + u * 0.075, shoulders + u * 0.05), 20, 160,
-              fill=COLOURS["gold"], width=line * 2)
-    d.ellipse((hx - rx, hy - ry, hx + rx, hy + ry), fill=skin, outline=skin_dark, width=line)
-    d.chord((hx - rx * 1.1, hy - ry * 1.12, hx + rx * 1.1, hy + ry * 0.05), 180, 360, fill=hair)
-    d.pieslice((hx - rx * 1.1, hy - ry * 1.12, hx + rx * 0.2, hy + ry * 0.05), 180, 250, fill=hair)
-    if looks.long_hair:
-        for side in (-1, 1):
-            x0 = hx + side * rx * 0.92
-            d.rounded_rectangle((min(x0, x0 + side * rx * 0.42), hy - ry * 0.4, max(x0, x0 + side * rx * 0.42),
-                                 shoulders + u * 0.12), radius=int(rx * 0.2), fill=hair)
-    ey, ex, ew, eh = hy + ry * 0.08, rx * 0.42, rx * 0.24, rx * 0.15
-    for side in (-1, 1):
-        cx = hx + side * ex
-        d.arc((cx - ew * 1.1, ey - eh * 3.0, cx + ew * 1.1, ey - eh * 0.6), 200, 340, fill=hair_dark, width=line * 3)
-        d.ellipse((cx - ew, ey - eh, cx + ew, ey + eh), fill=(250, 250, 250), outline=skin_dark, width=line)
-        d.ellipse((cx - eh, ey - eh, cx + eh, ey + eh), fill=eyes)
-        d.ellipse((cx - eh * 0.45, ey - eh * 0.45, cx + eh * 0.45, ey + eh * 0.45), fill=(20, 20, 24))
-        d.ellipse((cx + eh * 0.1, ey - eh * 0.6, cx + eh * 0.45, ey - eh * 0.25), fill=(255, 255, 255))
-        d.ellipse((cx - ew, ey + eh * 2.0, cx + ew, ey + eh * 3.2), fill=(235, 120, 130, 70))
-    d.line((hx, ey + eh * 1.2, hx - rx * 0.06, ey + eh * 3.0), fill=skin_dark, width=line)
-    d.arc((hx - rx * 0.28, ey + eh * 2.6, hx + rx * 0.28, ey + eh * 4.4), 20, 160, fill=(170, 70, 80), width=line * 2)
-    if looks.freckles:
-        for _ in range(14):
-            fx, fy = hx + rng.uniform(-rx * 0.6, rx * 0.6), ey + rng.uniform(eh * 1.4, eh * 3.0)
-            d.ellipse((fx - line, fy - line, fx + line, fy + line), fill=_shade(skin, 0.7))
-    if looks.glasses:
-        for side in (-1, 1):
-            cx = hx + side * ex
-            d.ellipse((cx - ew * 1.3, ey - ew * 1.1, cx + ew * 1.3, ey + ew * 1.1), outline=(40, 40, 44),
-                      width=line * 2)
-        d.line((hx - ex + ew * 1.3, ey, hx + ex - ew * 1.3, ey), fill=(40, 40, 44), width=line * 2)
-    return layer.reduce(s)
-
-
-@lru_cache(maxsize=8)
-def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=size)
-
-
-def _wrap(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: float, lines: int) -> list[str]:
-    """Greedy word wrap to at most ``lines`` lines; the last one ends with an ellipsis when text remains."""
-    out: list[str] = []
-    current = ""
-    words = text.split()
-    for i, word in enumerate(words):
-        candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= width or not current:
-            current = candidate
-            continue
-        out.append(current)
-        current = word
-        if len(out) == lines:
-            last = out[-1]
-            while last and font.getlength(last + " …") > width:
-                last = last[:-1]
-            out[-1] = last.rstrip() + " …" if words[i:] else last
-            return out
-    if current:
-        out.append(current)
-    return out[:lines]
-
-
-def _card(image: Image.Image, prompt: str, tags: tuple[str, ...], seed: int, hue: float, i2i: bool) -> None:
-    """Frame, the small "Offline preview" badge, and a caption panel (tags, prompt) sized to its text."""
-    w, h = image.size
-    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
-    d = ImageDraw.Draw(overlay)
-    pad = w // 40
-    d.rounded_rectangle((pad, pad, w - pad, h - pad), radius=pad * 2, outline=_hsva(hue + 0.5, 0.3, 1.0, 150),
-                        width=max(2, w // 256))
-    sizes = {"small": max(14, w // 48), "body": max(16, w // 40), "title": max(22, w // 26)}
-    fonts = {name: _font(size) for name, size in sizes.items()}
-    badge = f"Offline preview{' · from reference' if i2i else ''} · seed {seed}"
-    d.rounded_rectangle((pad * 2, pad * 2, pad * 3 + fonts["small"].getlength(badge), pad * 2.8 + sizes["small"]),
-                        radius=pad // 2, fill=(0, 0, 0, 120))
-    d.text((pad * 2.5, pad * 2.4), badge, font=fonts["small"], fill=(235, 235, 240, 230))
-    text_w = w - pad * 6
-    rows: list[tuple[str, str, tuple[int, int, int, int]]] = []
-    rows += [("title", line, (255, 255, 255, 255)) for line in _wrap(" · ".join(tags[:3]) or "Portrait",
-                                                                     fonts["title"], text_w, 1)]
-    rows += [("body", line, (220, 220, 230, 255)) for line in _wrap(" · ".join(tags[3:]), fonts["body"], text_w, 2)]
-    rows += [("small", line, (180, 180, 196, 255)) for line in _wrap(prompt, fonts["small"], text_w, 2)]
-    height = sum(sizes[kind] * 1.3 for kind, _, _ in rows)
-    top = h - pad * 3.6 - height
-    d.rounded_rectangle((pad * 2, top, w - pad * 2, h - pad * 2), radius=pad, fill=(12, 12, 18, 170))
-    y = top + pad * 0.8
-    for kind, line, colour in rows:
-        d.text((pad * 3, y), line, font=fonts[kind], fill=colour)
-        y += sizes[kind] * 1.3
-    image.alpha_composite(overlay)
-
-
-def _executor() -> ProcessPoolExecutor:
-    """The shared render pool, created on first use.
-
-    "fork" where the platform has it: spawn and forkserver re-import ``__main__`` in each worker, and
-    NiceGUI's ``if __name__ in {"__main__", "__mp_main__"}`` guard would start the whole app there.
-    """
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            _pool = ProcessPoolExecutor(max_workers=MAX_WORKERS, mp_context=multiprocessing.get_context(method))
-        return _pool
-
-
-def shutdown_render_pool(*, wait: bool = True) -> None:
-    """Stop the render workers (app shutdown, tests, a crashed worker); the next render starts a fresh pool."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=wait, cancel_futures=True)
-
-
-@dataclass
-class _Slots:
-    """Per event loop: worker slots and how many renders wait for or hold one (for the queue position)."""
-
-    semaphore: asyncio.Semaphore
-    pending: int = 0
-
-
-_loop_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Slots] = weakref.WeakKeyDictionary()
-
-
-def _slots() -> _Slots:
-    """Shared by every provider instance (the pipeline makes one per job) so queueing matches the pool."""
-    loop = asyncio.get_running_loop()
-    slots = _loop_slots.get(loop)
-    if slots is None:
-        slots = _loop_slots[loop] = _Slots(asyncio.Semaphore(MAX_WORKERS))
-    return slots
+MAX_RENDERS = 2  # at most this many renders at once, leaving a worker for uploads
 
 
 class BuiltinProvider:
-    """ImageProvider for the offline renderer; the pool and its slots are shared by every instance."""
+    """ImageProvider for the offline renderer, drawing in the context's worker processes.
+
+    The generation service keeps one instance per provider row for every job, so its slots (at most
+    ``MAX_RENDERS`` renders at once) and its count of waiting renders give each job its queue position.
+    """
 
     name = "builtin"
+
+    def __init__(self, workers: Workers) -> None:
+        self.workers = workers
+        self.slots = min(MAX_RENDERS, workers.process_count)
+        self._semaphore = asyncio.Semaphore(self.slots)
+        self._pending = 0  # renders waiting for or holding a slot
 
     async def generate(self, request: GenerationRequest, progress: ProgressCallback) -> GeneratedImage:
         """Render in the pool; "processing" is reported once a worker slot is really ours."""
@@ -362,17 +41,16 @@ class BuiltinProvider:
         except (TypeError, ValueError):
             strength = 0.6
         width, height = canvas_size(request.width, request.height)
-        slots = _slots()
-        ahead = slots.pending - MAX_WORKERS
+        ahead = self._pending - self.slots
         progress(Progress("queued", percent=0.0, message="Waiting for a render worker",
                           queue_position=ahead + 1 if ahead >= 0 else None))
-        slots.pending += 1
+        self._pending += 1
         try:
-            async with slots.semaphore:
+            async with self._semaphore:
                 progress(Progress("processing", percent=10.0, message="Rendering the offline preview", eta_s=0.2))
                 data = await self._render(request, seed, width, height, strength)
         finally:
-            slots.pending -= 1
+            self._pending -= 1
         progress(Progress("finalizing", percent=95.0, message="Preview rendered"))
         return GeneratedImage(
             data=data, content_type="image/png", seed=seed,
@@ -380,18 +58,15 @@ class BuiltinProvider:
                    "mode": "i2i" if request.reference_image is not None else "t2i"},
         )
 
-    @staticmethod
-    async def _render(request: GenerationRequest, seed: int, width: int, height: int, strength: float) -> bytes:
-        loop = asyncio.get_running_loop()
+    async def _render(self, request: GenerationRequest, seed: int, width: int, height: int, strength: float) -> bytes:
         try:
-            return await loop.run_in_executor(_executor(), render_portrait, request.prompt, tuple(request.tags), seed,
-                                              request.reference_image, width, height, strength)
-        except BrokenProcessPool:
-            shutdown_render_pool(wait=False)  # never block the event loop on a broken pool
+            return await self.workers.run(render_portrait, request.prompt, tuple(request.tags), seed,
+                                          request.reference_image, width, height, strength)
+        except WorkerCrashed:
             raise ProviderError("The offline render worker stopped unexpectedly", retryable=True,
                                 code="worker_crashed") from None
         except ValueError as exc:
             raise ProviderError(str(exc), code="invalid_reference") from None
 
     async def aclose(self) -> None:
-        """Nothing to release per instance: the pool is shared and stopped by shutdown_render_pool()."""
+        """Nothing to release per instance: the workers belong to the context, which stops them."""

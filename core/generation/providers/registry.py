@@ -40,10 +40,6 @@ PROVIDER_NAMES = ("builtin", "fal", "replicate", "openai", "automatic1111")
 
 def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
     """The adapter for ``name``; an unknown name is a non-retryable ProviderError (a config mistake)."""
-    if name == "builtin":
-        from core.generation.providers.builtin import BuiltinProvider  # written separately; loaded on demand
-
-        return BuiltinProvider()
     if name == "fal":
         from core.generation.providers.fal import FalProvider
 

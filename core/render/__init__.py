@@ -1,0 +1,1 @@
+"""Pure image drawing shared by generation and cards (no providers, no storage)."""
