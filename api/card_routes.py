@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
-from api.deps import bearer_user
+from api.deps import CurrentUser, StudioDep
 from api.schemas import CharacterOut, ErrorOut
 from core.cards import CardLimits, card_summary
 from core.cards.export import content_disposition, export_card
 from core.cards.importer import import_card
-from core.container import Studio
-from core.models import User
 
 ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorOut} for code in (400, 401, 404)}
 _DOWNLOAD = {200: {"description": "The card file", "content": {
@@ -50,31 +48,28 @@ class CardImportOut(CharacterOut):
     card: CardSummaryOut
 
 
-def build_router(studio: Studio) -> APIRouter:
-    router = APIRouter(prefix="/api/v1/characters", tags=["cards"], responses=ERRORS)
-    current_user = bearer_user(studio)
-    ctx = studio.ctx
+router = APIRouter(prefix="/api/v1/characters", tags=["cards"], responses=ERRORS)
 
-    @router.post("/import", response_model=CardImportOut, status_code=201)
-    async def import_card_file(file: UploadFile = File(...), user: User = Depends(current_user)) -> Any:
-        """Import a PNG/APNG, JSON (V1, V2, V3) or CHARX card as a new private character of yours."""
-        limits = CardLimits.from_settings(ctx.settings)
-        data = await file.read(limits.max_file_bytes + 1)  # one byte over is enough to refuse it
-        result = await import_card(ctx, user, data, limits=limits)
-        character = CharacterOut.model_validate(result.character).model_dump()
-        summary = card_summary(result.character.card_data)
-        return CardImportOut(**character, warnings=result.warnings, portrait_count=len(result.portraits),
-                             scene_count=len(result.scenes), card=CardSummaryOut(**vars(summary)))
 
-    @router.get("/{character_id}/export", response_class=StreamingResponse, responses=_DOWNLOAD)
-    async def export_character(character_id: str, user: User = Depends(current_user),
-                               fmt: Literal["png", "json", "charx"] = Query("png", alias="format"),
-                               embed: bool = Query(True, description="PNG: also carry the other portraits, scene "
-                                                                     "images and the reference as asset chunks")
-                               ) -> StreamingResponse:
-        """Download a character (yours, or anyone's public one) as a card file."""
-        exported = await export_card(ctx, user, character_id, fmt, embed_assets=embed)
-        return StreamingResponse(exported.stream(), media_type=exported.media_type, headers={
-            "Content-Disposition": content_disposition(exported.filename), "Content-Length": str(exported.size)})
+@router.post("/import", response_model=CardImportOut, status_code=201)
+async def import_card_file(user: CurrentUser, studio: StudioDep, file: UploadFile = File(...)) -> Any:
+    """Import a PNG/APNG, JSON (V1, V2, V3) or CHARX card as a new private character of yours."""
+    limits = CardLimits.from_settings(studio.ctx.settings)
+    data = await file.read(limits.max_file_bytes + 1)  # one byte over is enough to refuse it
+    result = await import_card(studio.ctx, user, data, limits=limits)
+    character = CharacterOut.model_validate(result.character).model_dump()
+    summary = card_summary(result.character.card_data)
+    return CardImportOut(**character, warnings=result.warnings, portrait_count=len(result.portraits),
+                         scene_count=len(result.scenes), card=CardSummaryOut(**vars(summary)))
 
-    return router
+
+@router.get("/{character_id}/export", response_class=StreamingResponse, responses=_DOWNLOAD)
+async def export_character(character_id: str, user: CurrentUser, studio: StudioDep,
+                           fmt: Literal["png", "json", "charx"] = Query("png", alias="format"),
+                           embed: bool = Query(True, description="PNG: also carry the other portraits, scene "
+                                                                 "images and the reference as asset chunks")
+                           ) -> StreamingResponse:
+    """Download a character (yours, or anyone's public one) as a card file."""
+    exported = await export_card(studio.ctx, user, character_id, fmt, embed_assets=embed)
+    return StreamingResponse(exported.stream(), media_type=exported.media_type, headers={
+        "Content-Disposition": content_disposition(exported.filename), "Content-Length": str(exported.size)})

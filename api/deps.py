@@ -1,10 +1,16 @@
-"""Request dependencies: the bearer-token user."""
+"""Request dependencies: the service container and the bearer-token user.
+
+``StudioDep`` is the container ``main.py`` put on ``app.state.studio``; ``CurrentUser`` is the user
+``Authorization: Bearer <token>`` names, else 401. Routes declare them as parameters::
+
+    def me(user: CurrentUser) -> ...
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from core import auth
 from core.container import Studio
@@ -12,16 +18,23 @@ from core.errors import AuthError
 from core.models import User
 
 
-def bearer_user(studio: Studio) -> Callable[[Request], User]:
-    """A dependency resolving ``Authorization: Bearer <token>`` to its user, else 401."""
+async def get_studio(request: Request) -> Studio:
+    """The container the app serves (set by ``main.create_app``); async, so no thread is taken for it."""
+    return request.app.state.studio
 
-    def dependency(request: Request) -> User:
-        header = request.headers.get("authorization", "")
-        if not header:
-            raise AuthError("Missing Authorization header")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("Authorization must be 'Bearer <token>'")
-        return auth.user_for_token(studio.ctx.db, token.strip())
 
-    return dependency
+StudioDep = Annotated[Studio, Depends(get_studio)]
+
+
+def bearer_user(request: Request, studio: StudioDep) -> User:
+    """The user of ``Authorization: Bearer <token>``, else 401."""
+    header = request.headers.get("authorization", "")
+    if not header:
+        raise AuthError("Missing Authorization header")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("Authorization must be 'Bearer <token>'")
+    return auth.user_for_token(studio.ctx.db, token.strip())
+
+
+CurrentUser = Annotated[User, Depends(bearer_user)]

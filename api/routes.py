@@ -4,24 +4,29 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api import account_routes, card_routes, catalog_routes, character_routes, portrait_function
+from api import (
+    account_routes,
+    card_routes,
+    catalog_routes,
+    character_routes,
+    health_routes,
+    portrait_function,
+    storage_routes,
+)
 from api.errors import install_error_handlers
 from api.schemas import CharacterOut
-from api.storage_routes import register_storage_routes
 from core.container import Studio
 from storage.local import LocalStorage
 
+# The card router comes before the character router: ``POST /characters/import`` is its own route.
+ROUTERS = (portrait_function.router, account_routes.router, card_routes.router, character_routes.router,
+           catalog_routes.router, health_routes.router)
+
 
 def register_api(app: FastAPI, studio: Studio) -> None:
+    """Include the routers and the error handlers; routes reach ``studio`` through ``app.state.studio``."""
     install_error_handlers(app, lambda row: CharacterOut.model_validate(row).model_dump(mode="json"))
-    for module in (portrait_function, account_routes, card_routes, character_routes, catalog_routes):
-        app.include_router(module.build_router(studio))
-
-    @app.get("/healthz", tags=["health"])
-    def healthz() -> dict[str, str]:
-        with studio.ctx.db.read() as session:
-            session.connection().exec_driver_sql("SELECT 1")
-        return {"status": "ok"}
-
-    if isinstance(studio.ctx.storage, LocalStorage):
-        register_storage_routes(app, studio.ctx.storage)
+    for router in ROUTERS:
+        app.include_router(router)
+    if isinstance(studio.ctx.storage, LocalStorage):  # S3 serves its own presigned URLs
+        app.include_router(storage_routes.router, prefix=studio.ctx.storage.url_prefix)

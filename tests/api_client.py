@@ -34,6 +34,7 @@ def api_user(studio: Studio, email: str) -> ApiUser:
 @asynccontextmanager
 async def api_client(studio: Studio) -> AsyncIterator[httpx.AsyncClient]:
     app = FastAPI()
+    app.state.studio = studio  # as main.create_app does: the routes' StudioDep
     register_api(app, studio)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://studio.test") as client:

@@ -20,7 +20,7 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 
-from api.storage_routes import register_storage_routes
+from api import storage_routes
 from storage.base import Storage
 from storage.local import LocalStorage
 from storage.s3 import S3Storage
@@ -42,7 +42,8 @@ def make_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> S
 
 def storage_app(storage: LocalStorage) -> FastAPI:
     app = FastAPI()
-    register_storage_routes(app, storage)
+    app.include_router(storage_routes.router, prefix=storage.url_prefix)
+    app.dependency_overrides[storage_routes.local_storage] = lambda: storage
     return app
 
 
