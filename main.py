@@ -10,7 +10,7 @@ import sys
 
 from nicegui import app, ui
 
-from api.routes import register_api
+from api.routes import API_DOCS, register_api
 from core.bootstrap import build_context, prepare_database
 from core.config import Settings
 from core.container import Studio
@@ -42,6 +42,7 @@ def serve() -> None:
         show=False,
         storage_secret=settings.resolved_secret_key(),
         reconnect_timeout=settings.reconnect_timeout,
+        fastapi_docs=API_DOCS,  # serves /openapi.json, /docs and /redoc (NiceGUI turns them off otherwise)
     )
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib import metadata
+from typing import Any
+
 from fastapi import FastAPI
 
 from api import (
@@ -21,6 +24,25 @@ from storage.local import LocalStorage
 # The card router comes before the character router: ``POST /characters/import`` is its own route.
 ROUTERS = (portrait_function.router, account_routes.router, card_routes.router, character_routes.router,
            catalog_routes.router, health_routes.router)
+
+
+
+def _version() -> str:
+    try:
+        return metadata.version("character-studio")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "0.0.0"
+
+
+#: What ``/openapi.json`` and ``/docs`` say about the API; ``main.py`` passes it to ``ui.run(fastapi_docs=...)``,
+#: NiceGUI's switch for FastAPI's docs (its ``App`` turns them off otherwise). NiceGUI keeps its own routes
+#: and the pages out of the schema (``endpoint_documentation="none"``), so the schema is the API's alone.
+API_DOCS: dict[str, Any] = {
+    "title": "Character Studio API",
+    "version": _version(),
+    "description": "Bearer tokens from `POST /api/v1/auth/token` (or the account page): send "
+                   "`Authorization: Bearer <token>`. Errors are `{success: false, error, code}`.",
+}
 
 
 def register_api(app: FastAPI, studio: Studio) -> None:
