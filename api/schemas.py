@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from core.character_fields import CONTENT_RATINGS, EDITABLE_FIELDS, ENUMS, LIST_FIELDS, TAG_FIELDS
 
 
 class ErrorOut(BaseModel):
@@ -35,36 +37,33 @@ class MeOut(BaseModel):
     is_admin: bool
 
 
-class CharacterFields(BaseModel):
-    """Editable fields; every one optional so PATCH can send only what changed."""
-    model_config = ConfigDict(extra="forbid")
+def _editable_type(field: str) -> Any:
+    """The API type of one editable field, from its kind in :mod:`core.character_fields`."""
+    if field in ENUMS:
+        return Literal[ENUMS[field]]  # the allowed values, shown as the schema's ``enum``
+    if field == "is_public":
+        return bool
+    if field in TAG_FIELDS or field in LIST_FIELDS:
+        return list[str]
+    if field == "default_presets":
+        return dict[str, str]
+    return str  # name, description and the long texts
 
 
-    name: str | None = None
-    description: str | None = None
-    gender: Literal["female", "male", "non-binary", "unspecified"] | None = None
-    content_rating: Literal["sfw", "nsfw"] | None = None
-    is_public: bool | None = None
-    role: Literal["ai", "user"] | None = None
-    traits: str | None = None
-    persona: str | None = None
-    appearance_tags: list[str] | None = None
-    clothing_tags: list[str] | None = None
-    voice_tone: Literal["warm", "playful", "confident", "teasing", "direct"] | None = None
-    mood: Literal["friendly", "flirty", "mysterious", "dominant", "submissive"] | None = None
-    first_message: str | None = None
-    system_prompt: str | None = None
-    alternate_greetings: list[str] | None = None
-    forbidden_phrases: list[str] | None = None
-    voice_examples: list[str] | None = None
-    default_presets: dict[str, str] | None = None
+#: Every editable field (:data:`core.character_fields.EDITABLE_FIELDS`), each optional so PATCH can send
+#: only what changed; an unknown field is refused.
+CharacterFields = create_model(
+    "CharacterFields", __config__=ConfigDict(extra="forbid"),
+    __doc__="Editable fields; every one optional so PATCH can send only what changed.",
+    **{field: (_editable_type(field) | None, None) for field in EDITABLE_FIELDS},
+)
 
 
-class CharacterCreate(CharacterFields):
+class CharacterCreate(CharacterFields):  # type: ignore[misc,valid-type]  # a model built from the field list
     name: str  # type: ignore[assignment]
 
 
-class CharacterPatch(CharacterFields):
+class CharacterPatch(CharacterFields):  # type: ignore[misc,valid-type]
     version: int = Field(description="The version you edited; a stale one answers 409 with the current row")
 
 
@@ -212,7 +211,7 @@ class PortraitFunctionIn(BaseModel):
     characterData: CharacterDataIn | None = None  # noqa: N815
     presets: PresetsIn | None = None
     referenceImageUrl: str | None = None  # noqa: N815
-    contentRating: Literal["sfw", "nsfw"] | None = None  # noqa: N815
+    contentRating: Literal[CONTENT_RATINGS] | None = None  # type: ignore[valid-type]  # noqa: N815
     apiModelId: str | None = None  # noqa: N815
     promptOverride: str | None = None  # noqa: N815
     seed: int | None = None

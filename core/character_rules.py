@@ -2,15 +2,16 @@
 
 Every rule raises :class:`core.errors.ValidationError` naming the field and the limit; nothing is cut
 silently. Tags are trimmed and de-duplicated case-insensitively (the first spelling wins), because
-"Red hair" and "red hair " are the same tag to a person.
+"Red hair" and "red hair " are the same tag to a person. The fields themselves (names, kinds, allowed
+values) are :mod:`core.character_fields`; ``EDITABLE_FIELDS`` and ``ENUMS`` are importable from here too.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from core.character_fields import EDITABLE_FIELDS, ENUMS, LIST_FIELDS, TAG_FIELDS, TEXT_FIELDS
 from core.errors import ValidationError
-from core.models import CONTENT_RATINGS, GENDERS, MOODS, ROLES, VOICE_TONES
 
 NAME_MAX = 50
 DESCRIPTION_MIN, DESCRIPTION_MAX_FORM = 50, 500
@@ -23,16 +24,6 @@ LIST_LIMITS: dict[str, tuple[int, int]] = {  # field -> (max items, max chars pe
 }
 PRESET_KEYS = ("pose", "expression", "outfit", "camera")
 PRESET_VALUE_MAX = 200
-
-ENUMS: dict[str, tuple[str, ...]] = {
-    "gender": GENDERS, "content_rating": CONTENT_RATINGS, "voice_tone": VOICE_TONES, "mood": MOODS,
-    "role": ROLES,
-}
-TEXT_FIELDS = ("traits", "persona", "first_message", "system_prompt")
-TAG_FIELDS = ("appearance_tags", "clothing_tags")
-EDITABLE_FIELDS = (
-    "name", "description", *ENUMS, "is_public", *TEXT_FIELDS, *TAG_FIELDS, *LIST_LIMITS, "default_presets",
-)
 
 
 def validate_changes(changes: dict[str, Any], *, strict_description: bool = False,
@@ -98,7 +89,7 @@ def _clean(field: str, value: Any, strict_description: bool) -> Any:
         return _clean_text(field, value)
     if field in TAG_FIELDS:
         return clean_tags(value, field)
-    if field in LIST_LIMITS:
+    if field in LIST_FIELDS:
         return _clean_list(field, value)
     return _clean_presets(value)
 

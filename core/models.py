@@ -13,11 +13,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-GENDERS = ("female", "male", "non-binary", "unspecified")
-CONTENT_RATINGS = ("sfw", "nsfw")
-VOICE_TONES = ("warm", "playful", "confident", "teasing", "direct")
-MOODS = ("friendly", "flirty", "mysterious", "dominant", "submissive")
-ROLES = ("ai", "user")
+# The character's fields are defined in core.character_fields; their value sets stay importable from here.
+from core.character_fields import CONTENT_RATINGS, DEFAULTS, GENDERS, MOODS, ROLES, VOICE_TONES
+
 MODALITIES = ("chat", "image", "video")
 JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
 PRESET_KINDS = ("pose", "appearance", "expression", "outfit", "camera")
@@ -108,27 +106,27 @@ class Character(SQLModel, table=True):
 
     id: str = _id()
     user_id: str = _fk("users.id")
-    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
-    description: str = Field(default="", sa_column=sa.Column(sa.Text, nullable=False))
-    gender: str = Field(default="female", sa_column=sa.Column(sa.String(20), nullable=False))
-    content_rating: str = Field(default="nsfw", sa_column=sa.Column(sa.String(10), nullable=False))
-    is_public: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
-    role: str = Field(default="ai", sa_column=sa.Column(sa.String(10), nullable=False))
-    traits: str | None = _text()
-    persona: str | None = _text()
+    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))  # required: no stored default
+    description: str = Field(default=DEFAULTS["description"], sa_column=sa.Column(sa.Text, nullable=False))
+    gender: str = Field(default=DEFAULTS["gender"], sa_column=sa.Column(sa.String(20), nullable=False))
+    content_rating: str = Field(default=DEFAULTS["content_rating"], sa_column=sa.Column(sa.String(10), nullable=False))
+    is_public: bool = Field(default=DEFAULTS["is_public"], sa_column=sa.Column(sa.Boolean, nullable=False))
+    role: str = Field(default=DEFAULTS["role"], sa_column=sa.Column(sa.String(10), nullable=False))
+    traits: str | None = _text(default=DEFAULTS["traits"])
+    persona: str | None = _text(default=DEFAULTS["persona"])
     image_url: str | None = _text()
     reference_image_url: str | None = _text()
     reference_image_path: str | None = _text()
-    appearance_tags: list[str] = _json([])
-    clothing_tags: list[str] = _json([])
-    voice_tone: str = Field(default="warm", sa_column=sa.Column(sa.String(20), nullable=False))
-    mood: str = Field(default="friendly", sa_column=sa.Column(sa.String(20), nullable=False))
-    first_message: str | None = _text()
-    system_prompt: str | None = _text()
-    alternate_greetings: list[str] = _json([])
-    forbidden_phrases: list[str] = _json([])
-    voice_examples: list[str] = _json([])
-    default_presets: dict[str, Any] = _json({})
+    appearance_tags: list[str] = _json(DEFAULTS["appearance_tags"])
+    clothing_tags: list[str] = _json(DEFAULTS["clothing_tags"])
+    voice_tone: str = Field(default=DEFAULTS["voice_tone"], sa_column=sa.Column(sa.String(20), nullable=False))
+    mood: str = Field(default=DEFAULTS["mood"], sa_column=sa.Column(sa.String(20), nullable=False))
+    first_message: str | None = _text(default=DEFAULTS["first_message"])
+    system_prompt: str | None = _text(default=DEFAULTS["system_prompt"])
+    alternate_greetings: list[str] = _json(DEFAULTS["alternate_greetings"])
+    forbidden_phrases: list[str] = _json(DEFAULTS["forbidden_phrases"])
+    voice_examples: list[str] = _json(DEFAULTS["voice_examples"])
+    default_presets: dict[str, Any] = _json(DEFAULTS["default_presets"])
     # What a character card carried that has no column here (creator, lorebook, tags, unknown
     # extensions, ...), kept verbatim so an export gives it back; see core/cards/mapping.py.
     card_data: dict[str, Any] = Field(

@@ -19,6 +19,7 @@ from typing import Any
 from nicegui import background_tasks
 from nicegui.binding import BindableProperty
 
+from core.character_fields import DEFAULTS as FIELD_DEFAULTS
 from core.character_rules import EDITABLE_FIELDS
 from core.errors import Conflict, StudioError
 
@@ -27,12 +28,8 @@ log = logging.getLogger(__name__)
 SaveStatus = str  # 'saved' | 'saving' | 'unsaved' | 'error' | 'conflict'
 STATUS_LABELS = {"saved": "Saved", "saving": "Saving…", "unsaved": "Unsaved", "error": "Error",
                  "conflict": "Conflict"}
-DEFAULTS: dict[str, Any] = {
-    "name": "", "description": "", "gender": "female", "content_rating": "nsfw", "is_public": False, "role": "ai",
-    "traits": "", "persona": "", "appearance_tags": [], "clothing_tags": [], "voice_tone": "warm",
-    "mood": "friendly", "first_message": "", "system_prompt": "", "alternate_greetings": [],
-    "forbidden_phrases": [], "voice_examples": [], "default_presets": {},
-}
+# The fields' defaults, with "" for unset text: inputs bind to text, never to None.
+DEFAULTS: dict[str, Any] = {field: "" if value is None else value for field, value in FIELD_DEFAULTS.items()}
 
 
 def _on_field_change(state: CharacterState, value: Any) -> None:

@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
 from api.routes import API_DOCS, ROUTERS
+from core.character_fields import EDITABLE_FIELDS, ENUMS
 
 
 def _api_operations() -> set[tuple[str, str]]:
@@ -38,3 +39,14 @@ async def test_swagger_ui_and_redoc_load_the_schema(client: httpx.AsyncClient) -
 async def test_the_pages_are_still_served_beside_the_docs(client: httpx.AsyncClient) -> None:
     login = await client.get("/login")
     assert login.status_code == 200 and login.headers.get("x-nicegui-content") == "page"
+
+
+async def test_the_schema_shows_the_character_fields_allowed_values(client: httpx.AsyncClient) -> None:
+    components = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    create, patch = components["CharacterCreate"]["properties"], components["CharacterPatch"]["properties"]
+    assert set(create) == set(EDITABLE_FIELDS) and set(patch) == {*EDITABLE_FIELDS, "version"}
+    for name, values in ENUMS.items():
+        for properties in (create, patch):
+            assert next(o["enum"] for o in properties[name]["anyOf"] if "enum" in o) == list(values)
+    assert components["CharacterCreate"]["required"] == ["name"]
+    assert components["CharacterPatch"]["required"] == ["version"]
