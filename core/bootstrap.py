@@ -63,4 +63,4 @@ def prepare_database(ctx: Context) -> None:
     # One SQLite file has one server process; on PostgreSQL others may be running jobs right now.
     failed = fail_stale_jobs(ctx.db, timedelta(0) if ctx.db.is_sqlite else STALE_AFTER)
     if failed:
-        log.warning("marked %d interrupted job(s) as failed", failed)
+        log.warning("marked %d interrupted job(s) as failed", len(failed))

@@ -7,7 +7,10 @@ their own tools use (``FAL_KEY``, ``REPLICATE_API_TOKEN``, ...), so a self-hoste
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -45,6 +48,7 @@ class Settings(BaseSettings):
     autosave_delay_s: float = 2.0
     max_jobs_per_user: int = 2
     max_jobs_total: int = 8
+    job_heartbeat_s: float = 5.0  # active jobs beat this often; one silent for twice as long is failed
     provider_timeout_s: float = 120.0
 
     fal_key: str = Field(default="", validation_alias=AliasChoices("FAL_KEY", "STUDIO_FAL_KEY"))
@@ -69,16 +73,39 @@ class Settings(BaseSettings):
         """The configured secret, or one generated on first start and kept beside the data."""
         if self.secret_key:
             return self.secret_key
-        path = self.data_dir / "secret_key"
-        if path.exists():
-            return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(key)
-        tmp.chmod(0o600)
-        tmp.replace(path)
-        return key
+        return read_or_create_secret(self.data_dir / "secret_key")
+
+
+def read_or_create_secret(path: Path) -> str:
+    """The secret in ``path``, created on first use; processes starting together agree on one.
+
+    The key is written whole to a uniquely named file (0600) and then *linked* to ``path``: the link
+    fails if another process got there first, and then that process's key is read back. A reader
+    never sees a half-written file, and two first starts never end up with two keys.
+    """
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # created 0600, O_EXCL
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    key = path.read_text().strip()
+    if not key:
+        raise ValueError(f"{path} is empty: delete it to have a new secret generated, or set STUDIO_SECRET_KEY")
+    return key
 
 
 def normalise_database_url(url: str) -> str:

@@ -21,6 +21,7 @@ class Studio:
 
     async def start(self) -> None:
         await self.ctx.events.start()
+        await self.generation.start()  # heartbeats and the sweep of stale jobs, from now on
         # The forkserver and its workers start now, in a thread, while the server starts serving: the
         # first upload or render does not wait for them, and the event loop never does.
         self._warming = asyncio.create_task(asyncio.to_thread(self.ctx.workers.start), name="start-workers")

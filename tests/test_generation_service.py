@@ -64,7 +64,7 @@ async def test_jobs_left_running_by_a_crash_are_failed_at_start(studio: Studio) 
     user = make_user(studio.ctx.db)
     job = jobs.create_job(studio.ctx.db, user, character_id=None, api_model_id=None, prompt="p", metadata={})
     jobs.mark_processing(studio.ctx.db, job.id)
-    assert jobs.fail_stale_jobs(studio.ctx.db, timedelta(0)) == 1
+    assert [j.id for j in jobs.fail_stale_jobs(studio.ctx.db, timedelta(0))] == [job.id]
     with studio.ctx.db.read() as session:
         stored = session.get(Job, job.id)
     assert stored is not None and stored.status == "failed" and "Interrupted" in (stored.error_message or "")

@@ -1,7 +1,12 @@
 """Job rows: queued -> processing -> completed | failed | cancelled, as the seed's rollback pattern.
 
-A running job touches ``updated_at`` as a heartbeat; a job whose heartbeat stopped (its process
-crashed) is marked failed by :func:`fail_stale_jobs` at the next start-up and periodically after.
+Every active job, queued or processing, has its ``updated_at`` touched as a heartbeat by the process
+that owns it. A job whose heartbeat stopped (its process crashed) is failed by :func:`fail_stale_jobs`,
+which every process runs periodically (:mod:`core.generation.job_runtime`), not only at start-up.
+
+The concurrency limits are counted here, in the database, so they hold across processes: a job
+moves from queued to processing only through :func:`claim_slot`, which counts the processing jobs
+whose heartbeat is fresh (on PostgreSQL under an advisory lock, on SQLite under its write lock).
 """
 
 from __future__ import annotations
@@ -10,16 +15,18 @@ import statistics
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import col, select, update
 
 from core.db import Database
 from core.errors import NotFound
 from core.models import Job, User, utcnow
 
-STALE_AFTER = timedelta(seconds=60)
+STALE_AFTER = timedelta(seconds=60)  # the start-up sweep on PostgreSQL, before this process has any job
 INTERRUPTED = "Interrupted: the server stopped while this job was running"
 DEFAULT_ESTIMATE_S = 20.0  # the seed's estimate when a model has no history yet
 ACTIVE = ("queued", "processing")
+_SLOTS_LOCK_KEY = 0x510_7510  # pg_advisory_xact_lock key: one slot claim at a time, across processes
 
 
 def create_job(db: Database, actor: User, *, character_id: str | None, api_model_id: str | None, prompt: str,
@@ -38,8 +45,34 @@ def mark_processing(db: Database, job_id: str, api_model_id: str | None = None) 
     _update(db, job_id, values)
 
 
-def heartbeat(db: Database, job_id: str) -> None:
-    _update(db, job_id, {"updated_at": utcnow()}, only_active=True)
+def heartbeat(db: Database, job_ids: list[str]) -> None:
+    """Touch the heartbeat of these jobs (those still active): one statement for all of a process's jobs."""
+    if not job_ids:
+        return
+    with db.write() as session:
+        session.exec(update(Job).where(col(Job.id).in_(job_ids), col(Job.status).in_(ACTIVE))  # type: ignore[call-overload]
+                     .values(updated_at=utcnow()))
+
+
+def claim_slot(db: Database, job_id: str, user_id: str, *, per_user: int, overall: int,
+               fresh_after: timedelta) -> bool:
+    """Move a queued job to processing if the user and the whole studio are under their limits.
+
+    Only processing jobs with a heartbeat newer than ``fresh_after`` count: a crashed process's jobs
+    stop holding slots as soon as they go stale, before the sweep has even failed them.
+    """
+    cutoff = utcnow() - fresh_after
+    with db.write() as session:
+        if not db.is_sqlite:
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SLOTS_LOCK_KEY})
+        running = select(Job.user_id).where(col(Job.status) == "processing", col(Job.updated_at) >= cutoff)
+        users = list(session.exec(running))
+        if len(users) >= overall or users.count(user_id) >= per_user:
+            return False
+        now = utcnow()
+        claimed = session.exec(update(Job).where(col(Job.id) == job_id, col(Job.status) == "queued")  # type: ignore[call-overload]
+                               .values(status="processing", started_at=now, updated_at=now))
+        return bool(claimed.rowcount)
 
 
 def finish_job(db: Database, job_id: str, status: str, *, error: str | None = None,
@@ -65,15 +98,20 @@ def get_job(db: Database, actor: User, job_id: str) -> Job:
     return job
 
 
-def fail_stale_jobs(db: Database, stale_after: timedelta = STALE_AFTER) -> int:
-    """Mark failed every active job whose heartbeat is older than ``stale_after``; returns how many."""
+def fail_stale_jobs(db: Database, stale_after: timedelta = STALE_AFTER) -> list[Job]:
+    """Fail every active job whose heartbeat is older than ``stale_after``; returns them (failed)."""
     cutoff = utcnow() - stale_after
     with db.write() as session:
-        result = session.exec(update(Job)  # type: ignore[call-overload]
-                              .where(col(Job.status).in_(ACTIVE), col(Job.updated_at) < cutoff)
-                              .values(status="failed", error_message=INTERRUPTED, completed_at=utcnow(),
-                                      updated_at=utcnow()))
-        return int(result.rowcount or 0)
+        stale = list(session.exec(select(Job).where(col(Job.status).in_(ACTIVE), col(Job.updated_at) < cutoff)
+                                  .with_for_update()))
+        now = utcnow()
+        for job in stale:
+            job.status, job.error_message, job.completed_at, job.updated_at = "failed", INTERRUPTED, now, now
+            session.add(job)
+        session.flush()
+        for job in stale:
+            session.expunge(job)
+    return stale
 
 
 def estimated_duration_s(db: Database, api_model_id: str | None, default: float = DEFAULT_ESTIMATE_S) -> float:

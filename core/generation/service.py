@@ -3,7 +3,8 @@
 1 auth (the caller passes the acting user) -> 2 character (owned id, or inline ``characterData``)
 -> 3 model (routing, with fallbacks) -> 4 prompt -> 5 job row and provider call -> 6 persist (gate,
 storage, signed URL, portrait row, avatar, events). Any failure marks the job failed with its message
-and leaves no portrait and no stored file behind. Concurrency is bounded per user and overall.
+and leaves no portrait and no stored file behind. Concurrency is bounded per user and overall,
+counted in the database across processes (:mod:`core.generation.job_runtime`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from core.errors import ContentBlocked, GenerationFailed, NotFound, StudioError
 from core.events import Event, EventType
 from core.generation import jobs
 from core.generation.inputs import PortraitRequest, ResolvedCharacter, resolve_character
+from core.generation.job_runtime import JobRuntime
 from core.generation.persist import (
     discard_portrait,
     download_client,
@@ -45,7 +47,6 @@ from storage.images import ImageRejected
 
 log = logging.getLogger(__name__)
 POLICY_CODES = {"content_policy_violation", "moderation_blocked", "nsfw", "safety"}
-HEARTBEAT_S = 10.0
 
 
 @dataclass
@@ -61,14 +62,13 @@ class PortraitResult:
 
 
 class GenerationService:
-    """One per process: holds the concurrency limits, the running tasks and the provider clients."""
+    """One per process: the running tasks, their job runtime (heartbeats, slots) and the provider clients."""
 
     def __init__(self, ctx: Context, provider_factory: ProviderFactory | None = None) -> None:
         self.ctx = ctx
         self._factory = provider_factory or default_factory(ctx.settings, ctx.workers)
         self._providers: dict[str, ImageProvider] = {}
-        self._overall = asyncio.Semaphore(max(1, ctx.settings.max_jobs_total))
-        self._per_user: dict[str, asyncio.Semaphore] = {}
+        self.runtime = JobRuntime(ctx)
         self._tasks: dict[str, asyncio.Task[Any]] = {}
         self._http: httpx.AsyncClient | None = None
 
@@ -93,7 +93,8 @@ class GenerationService:
             self._tasks[job.id] = current
         key = character.id or f"job:{job.id}"
         try:
-            async with self._slot(actor.id):
+            with self.runtime.owned(job.id):
+                await self.runtime.acquire(job.id, actor.id)
                 return await self._run(actor, job, key, character, reference, candidates, prompt, request, started)
         except asyncio.CancelledError:
             await asyncio.to_thread(jobs.finish_job, self.ctx.db, job.id, "cancelled", error="Cancelled")
@@ -109,6 +110,7 @@ class GenerationService:
             raise error from exc
         finally:
             self._tasks.pop(job.id, None)
+            await self.runtime.job_ended()
 
     async def cancel_job(self, actor: User, job_id: str) -> Job:
         """Cancel a queued or running job of the actor's; its provider is told where it can be."""
@@ -125,7 +127,11 @@ class GenerationService:
     def running_jobs(self) -> list[str]:
         return list(self._tasks)
 
+    async def start(self) -> None:
+        await self.runtime.start()
+
     async def aclose(self) -> None:
+        await self.runtime.stop()
         for provider in self._providers.values():
             await provider.aclose()
         self._providers.clear()
@@ -139,14 +145,14 @@ class GenerationService:
         estimate = await asyncio.to_thread(jobs.estimated_duration_s, self.ctx.db, candidates[0].model.id)
         reporter = ProgressReporter(self.ctx.events, job.id, key, estimate)
         reporter.stage("queued", 0)
-        ticker = asyncio.create_task(self._tick(reporter, job.id))
+        estimates = asyncio.create_task(reporter.run_estimates())
         try:
             provider_started = time.perf_counter()
             routed, image = await self._call_providers(job, candidates, prompt, character, reference, request,
                                                        reporter)
             generation_ms = int((time.perf_counter() - provider_started) * 1000)
         finally:
-            ticker.cancel()
+            estimates.cancel()
         reporter.stage("finalizing", 96)
         persist_started = time.perf_counter()
         limits = image_limits(self.ctx.settings)
@@ -230,38 +236,6 @@ class GenerationService:
         if not request.reference_image_url:
             return None
         return await load_reference(self.ctx.storage, actor, request.reference_image_url)
-
-    async def _tick(self, reporter: ProgressReporter, job_id: str) -> None:
-        estimates = asyncio.create_task(reporter.run_estimates())
-        try:
-            while True:
-                await asyncio.sleep(HEARTBEAT_S)
-                await asyncio.to_thread(jobs.heartbeat, self.ctx.db, job_id)
-        finally:
-            estimates.cancel()
-
-    def _slot(self, user_id: str) -> _Slot:
-        sem = self._per_user.setdefault(user_id, asyncio.Semaphore(max(1, self.ctx.settings.max_jobs_per_user)))
-        return _Slot(sem, self._overall)
-
-
-class _Slot:
-    """Hold the user's and the overall semaphore for one job (user first, so one user cannot hog all)."""
-
-    def __init__(self, user: asyncio.Semaphore, overall: asyncio.Semaphore) -> None:
-        self.user, self.overall = user, overall
-
-    async def __aenter__(self) -> None:
-        await self.user.acquire()
-        try:
-            await self.overall.acquire()
-        except BaseException:
-            self.user.release()
-            raise
-
-    async def __aexit__(self, *_exc: object) -> None:
-        self.overall.release()
-        self.user.release()
 
 
 def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCharacter,
