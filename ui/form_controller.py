@@ -1,135 +1,126 @@
-"""The CreateCharacter form's behaviour: the studio controller with explicit, strictly checked saves.
+"""The CreateCharacter form's behaviour, composed from the studio's parts: explicit, strictly checked saves.
 
 The studio auto-saves free edits; the form does not. It validates every field with the create form's
 rules (``strict_description``: 50–500 characters) and shows each message under its input, so nothing
-the person typed is lost or half-stored. Generation, the reference upload and the library reuse
-:class:`StudioController`; the only change is that a new character is created under the strict rules
-first (the studio creates it silently with the lenient ones).
+the person typed is lost or half-stored. The pieces are the studio's own (session, character,
+reference, generation controllers); the form's difference is passed in, not overridden: a session
+without auto-save, :class:`FormRules` as the character's create rules, and :class:`FormController`
+as the generation gate (validate, create strictly, save the edits, then the studio's checks).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-from nicegui import ui
-from nicegui.client import Client
-from nicegui.elements.mixins.validation_element import ValidationElement
+from dataclasses import dataclass
 
 from core.character_rules import validate_changes
 from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import User
-from ui.studio_controller import StudioController
+from ui.components.field_errors import FieldErrors
+from ui.controllers.catalog import Catalog
+from ui.controllers.character import CharacterController
+from ui.controllers.generation import GenerationController
+from ui.controllers.reference import ReferenceController
+from ui.tab_session import TabSession
 
 FIX_FIELDS = "Please fix the highlighted fields"
 
 
-class FieldErrors:
-    """Where each field's message goes: under its input, or in the form's summary when it has none."""
+class FormRules:
+    """The form's create rules: every field checked strictly first, core's refusals under the inputs."""
 
-    def __init__(self) -> None:
-        self.inputs: dict[str, ValidationElement[Any] | ui.label] = {}
-        self.summary: ui.label | None = None
-        self.messages: dict[str, str] = {}
-
-    def register(self, field: str, element: ValidationElement[Any] | ui.label) -> None:
-        self.inputs[field] = element
-
-    def show(self, errors: dict[str, str]) -> None:
-        self.messages = dict(errors)
-        for field, element in self.inputs.items():
-            message = errors.get(field)
-            if isinstance(element, ui.label):
-                element.set_text(message or "")
-                element.visible = message is not None
-            else:
-                element.error = message
-        rest = [message for field, message in errors.items() if field not in self.inputs]
-        if self.summary is not None:
-            self.summary.set_text(" · ".join(rest))
-            self.summary.visible = bool(rest)
-
-    def clear(self) -> None:
-        self.show({})
-
-
-class FormController(StudioController):
-    """One open form: explicit saves under strict rules, no auto-save, inline errors."""
-
-    strict_rules = True
+    strict_description = True
     created_message = "Character created"
 
-    def __init__(self, studio: Studio, user: User, *, role: str = "ai") -> None:
-        super().__init__(studio, user, role=role)
-        self.errors = FieldErrors()
-        self.state.on_edit = None  # the form saves when asked, never by itself
-        self.on_saved_new: Callable[[str], None] | None = None
-
-    def attach(self, client: Client) -> None:
-        """Toasts reach this tab; events stop when it goes. No save on disconnect: the form is explicit."""
-        self.client = client
-        client.on_delete(self.close)
+    def __init__(self, session: TabSession, errors: FieldErrors) -> None:
+        self.session = session
+        self.errors = errors
 
     def validate(self) -> bool:
         """Check every field with the create form's rules and show the messages; True when all pass."""
         try:
-            validate_changes(self.state.values(), strict_description=True, creating=True)
+            validate_changes(self.session.state.values(), strict_description=True, creating=True)
         except ValidationError as exc:
             self.errors.show(exc.errors)
             return False
         self.errors.clear()
         return True
 
+    def allows_create(self) -> bool:
+        if self.validate():
+            return True
+        self.session.notify(FIX_FIELDS, type="negative")
+        return False
+
+    def show_create_error(self, exc: StudioError) -> bool:
+        if not isinstance(exc, ValidationError):
+            return False
+        self.errors.show(exc.errors)
+        self.session.notify(FIX_FIELDS, type="negative")
+        return True
+
+
+class FormController:
+    """The form's Save and its generation gate, on top of the character controller."""
+
+    def __init__(self, session: TabSession, character: CharacterController, rules: FormRules,
+                 on_saved_new: Callable[[str], None] | None = None) -> None:
+        self.session = session
+        self.state = session.state
+        self.character = character
+        self.rules = rules
+        self.on_saved_new = on_saved_new  # a new character's edit URL
+
     async def save(self) -> bool:
         """Create (then go to the edit URL) or save the edits with the version they were made against."""
-        if not self.validate():
-            self.notify(FIX_FIELDS, type="negative")
+        if not self.rules.validate():
+            self.session.notify(FIX_FIELDS, type="negative")
             return False
         if self.state.is_new:
-            if not await self._create(silent=True):
+            if not await self.character.create():
                 return False
-            self.notify("Character created", type="positive")
             if self.on_saved_new is not None and self.state.character_id:
                 self.on_saved_new(self.state.character_id)
             return True
         if not self.state.changed_fields():
-            self.notify("No changes to save", type="info")
+            self.session.notify("No changes to save", type="info")
             return True
-        return await super().save()
+        return await self.character.save()
 
-    async def generate(self, prompt: str | None = None, scene_id: str | None = None,
-                       presets: dict[str, str] | None = None) -> None:
-        """The seed's order: validate, save (strictly) when new or edited, then generate."""
-        if not self.state.is_generating:
-            if not self.validate():
-                self.notify("Fix the highlighted fields before generating a portrait", type="negative")
-                return
-            if self.state.is_new and not await self._create(silent=True):
-                return
-            if self.state.dirty and not await self._save_edits():
-                return
-        await super().generate(prompt, scene_id, presets)
-
-    async def _save_edits(self) -> bool:
-        await self.saver.save_now()
-        if self.state.save_status == "conflict":
-            self.notify("Someone changed this character elsewhere: reload theirs or overwrite", type="warning")
+    async def ready_for_generation(self) -> bool:
+        """The seed's order: validate, save (strictly) when new or edited, then the studio's checks."""
+        if not self.rules.validate():
+            self.session.notify("Fix the highlighted fields before generating a portrait", type="negative")
             return False
-        if self.state.save_status == "error":
-            self.notify(self.state.error_message or "Saving failed", type="negative")
+        if self.state.is_new and not await self.character.create(silent=True):
             return False
-        return True
+        if self.state.dirty and not await self.character.save_edits():
+            return False
+        return await self.character.ready_for_generation()
 
-    def _can_create(self) -> bool:
-        if self.validate():
-            return True
-        self.notify(FIX_FIELDS, type="negative")
-        return False
 
-    def _show_create_error(self, exc: StudioError) -> None:
-        if isinstance(exc, ValidationError):
-            self.errors.show(exc.errors)
-            self.notify(FIX_FIELDS, type="negative")
-        else:
-            super()._show_create_error(exc)
+@dataclass(frozen=True)
+class FormTab:
+    """One open form, composed."""
+
+    session: TabSession
+    errors: FieldErrors
+    catalog: Catalog
+    character: CharacterController
+    form: FormController
+    reference: ReferenceController
+    generation: GenerationController
+
+    @classmethod
+    def compose(cls, studio: Studio, user: User, *, role: str = "ai",
+                on_created: Callable[[str], None] | None = None,
+                on_saved_new: Callable[[str], None] | None = None) -> FormTab:
+        session = TabSession(studio, user, role=role, autosave=False)  # the form saves when asked
+        errors = FieldErrors()
+        rules = FormRules(session, errors)
+        character = CharacterController(session, rules, on_created=on_created)
+        form = FormController(session, character, rules, on_saved_new=on_saved_new)
+        return cls(session=session, errors=errors, catalog=Catalog(session), character=character, form=form,
+                   reference=ReferenceController(session, saved=character),
+                   generation=GenerationController(session, gate=form))

@@ -164,14 +164,16 @@ SaveFn = Callable[[dict[str, Any], int], Awaitable[tuple[dict[str, Any], int]]]
 class AutoSaver:
     """Debounced saving of a CharacterState: ``delay`` seconds after the last edit, one save at a time."""
 
-    def __init__(self, state: CharacterState, save: SaveFn, delay: float = 2.0) -> None:
+    def __init__(self, state: CharacterState, save: SaveFn, delay: float = 2.0, *, follow_edits: bool = True) -> None:
+        """``follow_edits=False``: save only when told (``save_now``), for a page whose saves are explicit."""
         self.state = state
         self._save = save
         self.delay = delay
         self._timer: asyncio.Task[None] | None = None
         self._running: asyncio.Task[None] | None = None
         self.saves = 0
-        state.on_edit = self.schedule
+        if follow_edits:
+            state.on_edit = self.schedule
 
     def schedule(self) -> None:
         """(Re)start the wait; only existing characters auto-save (a new one is saved explicitly)."""

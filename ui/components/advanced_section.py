@@ -10,24 +10,26 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.cards.summary import CardSummary
-from ui.actions import StudioActions
 from ui.components.lazy_expansion import lazy_expansion
 from ui.state import CharacterState, StudioOptions
 
 AUTOMATIC = "automatic"
 
 
-def advanced_section(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.expansion:
+def advanced_section(state: CharacterState, options: StudioOptions, chat_models: list[tuple[str, str]],
+                     card: CardSummary | None = None) -> ui.expansion:
+    """``chat_models``: (id, label) of the active chat models; ``card``: what an imported card brought."""
+
     def build() -> None:
         choices: dict[str, str] = {AUTOMATIC: "Automatic (best available)"}
-        choices.update(dict(actions.chat_models()))
-        _fields(state, options, actions, choices)
+        choices.update(dict(chat_models))
+        _fields(state, options, choices, card)
 
     return lazy_expansion("Advanced", icon="tune", build=build).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-advanced")
 
 
-def _fields(state: CharacterState, options: StudioOptions, actions: StudioActions, choices: dict[str, str]) -> None:
+def _fields(state: CharacterState, options: StudioOptions, choices: dict[str, str], card: CardSummary | None) -> None:
     with ui.column().classes("w-full gap-2"):
         ui.select(choices, label="AI model for suggestions", value=AUTOMATIC) \
             .bind_value(options, "chat_model_id", forward=lambda v: None if v in (None, AUTOMATIC) else v,
@@ -37,7 +39,7 @@ def _fields(state: CharacterState, options: StudioOptions, actions: StudioAction
             .mark("is-public")
         ui.textarea("System prompt").bind_value(state, "system_prompt") \
             .props("outlined autogrow").classes("w-full").mark("system-prompt")
-        _card_details(getattr(actions, "card", None))
+        _card_details(card)
 
 
 def _card_details(card: CardSummary | None) -> None:

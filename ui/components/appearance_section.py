@@ -8,9 +8,13 @@ leaving the section.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
-from ui.actions import StudioActions
+from core.generation.routing import RoutedModel
+from core.models import Preset
+from ui.actions import AppearanceActions, ReferenceActions
 from ui.components.model_selector import model_selector
 from ui.components.preset_chips import preset_chips
 from ui.components.reference_image import reference_image
@@ -19,22 +23,24 @@ from ui.components.tag_chips import tag_chips
 from ui.state import CharacterState, StudioOptions
 
 
-def appearance_section(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.expansion:
+def appearance_section(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
+                       reference: ReferenceActions, presets: list[Preset], models: list[RoutedModel],
+                       on_generate: Callable[[], Awaitable[None]]) -> ui.expansion:
     section = ui.expansion("Appearance", icon="face_retouching_natural", value=True).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-appearance")
     with section, ui.column().classes("w-full gap-3"):
-        preset_chips(actions.presets("appearance"), actions.apply_appearance_preset, marker="appearance-preset")
+        preset_chips(presets, actions.apply_appearance_preset, marker="appearance-preset")
         ui.textarea("Appearance details").bind_value(state, "traits") \
             .props("outlined autogrow").classes("w-full").mark("appearance-details")
         tag_chips(state, "appearance_tags", "Physical appearance tags", marker="appearance-tags")
         tag_chips(state, "clothing_tags", "Default outfit tags", marker="clothing-tags")
         ui.separator()
-        reference_image(state, options, actions)
-        model_selector(options, actions)
+        reference_image(state, options, reference)
+        model_selector(options, models)
         with ui.row().classes("w-full items-center justify-between no-wrap"):
             suggest_button(lambda: actions.suggest("appearance"), marker="suggest-appearance",
                            tooltip="Suggest appearance and outfit tags")
-            ui.button("Generate Portrait", icon="brush", on_click=lambda: actions.generate()) \
+            ui.button("Generate Portrait", icon="brush", on_click=lambda: on_generate()) \
                 .props('unelevated no-caps color=primary data-testid="generate-portrait"') \
                 .bind_enabled_from(state, "is_generating", backward=lambda busy: not busy) \
                 .mark("generate-portrait")

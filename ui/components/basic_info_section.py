@@ -11,7 +11,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.character_rules import DESCRIPTION_MAX_FORM, DESCRIPTION_MIN, NAME_MAX
-from ui.actions import StudioActions
+from ui.actions import Suggests
 from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState
 
@@ -29,7 +29,7 @@ def description_counter(text: str | None) -> str:
     return f"{count} / {DESCRIPTION_MAX_FORM}"
 
 
-def basic_info_section(state: CharacterState, actions: StudioActions) -> ui.expansion:
+def basic_info_section(state: CharacterState, actions: Suggests) -> ui.expansion:
     section = ui.expansion("Basic Info", icon="badge", value=True).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-basic")
     with section, ui.column().classes("w-full gap-2"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from ui.form_controller import FieldErrors
+from ui.components.field_errors import FieldErrors
 from ui.state import CharacterState
 
 

@@ -10,7 +10,7 @@ from nicegui import ui
 
 from core.character_rules import NAME_MAX
 from ui.components.basic_info_section import GENDER_LABELS, RATING_LABELS, description_counter
-from ui.form_controller import FieldErrors
+from ui.components.field_errors import FieldErrors
 from ui.state import CharacterState
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from nicegui import binding, ui
 
 from core.character_rules import LIST_LIMITS
-from ui.form_controller import FieldErrors
+from ui.components.field_errors import FieldErrors
 from ui.state import CharacterState
 
 MAX_GREETINGS = LIST_LIMITS["alternate_greetings"][0]

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from nicegui import background_tasks, ui
 
 from core.reference_images import LibraryImage
-from ui.actions import StudioActions
+from ui.actions import Library
 from ui.components.transient_dialog import show_transient
 
 KIND_LABELS = {"reference": "Reference", "portrait": "Portrait"}
 
 
-def open_image_picker(actions: StudioActions, on_pick: Callable[[LibraryImage], Awaitable[None]]) -> ui.dialog:
+def open_image_picker(actions: Library, on_pick: Callable[[LibraryImage], Awaitable[None]]) -> ui.dialog:
     """Open the picker now and fill it when the library has loaded; a click hands the image to ``on_pick``."""
     with ui.dialog() as dialog, ui.card().classes("w-[720px] max-w-full").mark("image-picker"):
         with ui.row().classes("w-full items-center justify-between"):
@@ -32,7 +32,7 @@ def open_image_picker(actions: StudioActions, on_pick: Callable[[LibraryImage], 
     return dialog
 
 
-async def _fill(actions: StudioActions, body: ui.column, dialog: ui.dialog,
+async def _fill(actions: Library, body: ui.column, dialog: ui.dialog,
                 on_pick: Callable[[LibraryImage], Awaitable[None]]) -> None:
     images = await actions.library()
     if body.is_deleted:

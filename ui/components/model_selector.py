@@ -10,7 +10,6 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.generation.routing import RoutedModel
-from ui.actions import StudioActions
 from ui.state import StudioOptions
 
 AUTOMATIC = "automatic"  # QSelect cannot show a label for a None value, so "Automatic" has a key
@@ -23,9 +22,8 @@ def model_label(model: RoutedModel) -> str:
     return f"{name} · I2I" if model.supports_i2i else name
 
 
-def model_selector(options: StudioOptions, actions: StudioActions, *, dense: bool = False) -> ui.row:
+def model_selector(options: StudioOptions, models: list[RoutedModel], *, dense: bool = False) -> ui.row:
     """A select bound to ``options.model_id`` plus a badge saying whether the choice keeps a reference face."""
-    models = actions.image_models()
     choices: dict[str, str] = {AUTOMATIC: "Automatic (best available)"}
     choices.update({m.model.id: model_label(m) for m in models})
     i2i_ids = {m.model.id for m in models if m.supports_i2i}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.models import MOODS, VOICE_TONES
-from ui.actions import StudioActions
+from ui.actions import Suggests
 from ui.components.lazy_expansion import lazy_expansion
 from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState
@@ -19,7 +19,7 @@ def _labels(values: tuple[str, ...]) -> dict[str, str]:
     return {v: v.replace("-", " ").capitalize() for v in values}
 
 
-def personality_section(state: CharacterState, actions: StudioActions) -> ui.expansion:
+def personality_section(state: CharacterState, actions: Suggests) -> ui.expansion:
     def build() -> None:
         _fields(state, actions)
 
@@ -27,7 +27,7 @@ def personality_section(state: CharacterState, actions: StudioActions) -> ui.exp
         .props("dense header-class=text-weight-medium").mark("section-personality")
 
 
-def _fields(state: CharacterState, actions: StudioActions) -> None:
+def _fields(state: CharacterState, actions: Suggests) -> None:
     with ui.column().classes("w-full gap-2"):
         ui.textarea("Persona").bind_value(state, "persona") \
             .props("outlined autogrow").classes("w-full").mark("persona")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from nicegui import background_tasks, ui
 
-from ui.actions import StudioActions
+from ui.actions import GalleryActions
 from ui.components.portrait_tile import PortraitTile
 from ui.gallery_state import Change, GalleryState
 
@@ -19,7 +19,7 @@ GRID_STYLE = "grid-template-columns: repeat(auto-fill, minmax(130px, 1fr))"
 
 
 class PortraitGallery:
-    def __init__(self, gallery: GalleryState, actions: StudioActions, on_open: Callable[[str], None],
+    def __init__(self, gallery: GalleryState, actions: GalleryActions, on_open: Callable[[str], None],
                  on_add: Callable[[], None]) -> None:
         self.gallery = gallery
         self.actions = actions

@@ -8,13 +8,13 @@ from __future__ import annotations
 from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
-from ui.actions import StudioActions
+from ui.actions import LightboxActions
 from ui.components.portrait_tile import confirm_delete
 from ui.gallery_state import GalleryState, PortraitView
 
 
 class PortraitLightbox:
-    def __init__(self, gallery: GalleryState, actions: StudioActions) -> None:
+    def __init__(self, gallery: GalleryState, actions: LightboxActions) -> None:
         self.gallery = gallery
         self.actions = actions
         self.current: PortraitView | None = None

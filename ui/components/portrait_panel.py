@@ -6,15 +6,20 @@ shows up without a reload; while generating, an overlay with the real progress c
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
-from ui.actions import StudioActions
+from core.generation.routing import RoutedModel
+from core.models import Preset
 from ui.components.model_selector import model_selector
 from ui.components.preset_chips import preset_chips
 from ui.state import CharacterState, StudioOptions
 
 
-def portrait_panel(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
+def portrait_panel(state: CharacterState, options: StudioOptions, *, presets: list[Preset],
+                   models: list[RoutedModel], on_preset: Callable[[Preset], Awaitable[None]],
+                   on_generate: Callable[[], Awaitable[None]]) -> ui.column:
     with ui.column().classes("w-full gap-3") as panel:
         with ui.element("div").classes("relative w-full aspect-square rounded-xl overflow-hidden bg-grey-3"):
             ui.image().classes("w-full h-full").props('fit=cover alt="Primary portrait"') \
@@ -29,9 +34,9 @@ def portrait_panel(state: CharacterState, options: StudioOptions, actions: Studi
                 ui.spinner(size="3rem", color="white")
                 ui.label().bind_text_from(state, "progress", backward=lambda p: f"Generating… {round((p or 0) * 100)}%")
         ui.label("Appearance presets").classes("text-xs font-medium text-grey-7")
-        preset_chips(actions.presets("appearance"), actions.apply_appearance_preset, marker="appearance-preset")
-        model_selector(options, actions)
-        ui.button("Generate Portrait", icon="auto_awesome", on_click=lambda: actions.generate()) \
+        preset_chips(presets, on_preset, marker="appearance-preset")
+        model_selector(options, models)
+        ui.button("Generate Portrait", icon="auto_awesome", on_click=lambda: on_generate()) \
             .props('unelevated no-caps data-testid="generate-portrait"').classes("w-full") \
             .bind_enabled_from(state, "is_generating", backward=lambda busy: not busy).mark("generate-portrait")
     return panel

@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-from ui.actions import StudioActions
+from ui.actions import PortraitActions
 from ui.gallery_state import PortraitView
 
 
 class PortraitTile(ui.element):
-    def __init__(self, view: PortraitView, actions: StudioActions, on_open: Callable[[str], None]) -> None:
+    def __init__(self, view: PortraitView, actions: PortraitActions, on_open: Callable[[str], None]) -> None:
         super().__init__("div")
         self.view = view
         self.actions = actions
@@ -27,7 +27,7 @@ class PortraitTile(ui.element):
             ui.element("img").props(f'src="{view.tile_url}" loading=lazy decoding=async alt="Portrait"') \
                 .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id)).mark("portrait-image")
             self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
-                .props('round dense flat size=sm color=white data-testid="portrait-menu"') \
+                .props('round dense flat size=sm color=white data-testid="portrait-menu"').mark("portrait-menu") \
                 .classes("absolute top-1 right-1 bg-black/40")
         self._menu: ui.menu | None = None
         self.set_primary(view.is_primary)
@@ -51,11 +51,11 @@ class PortraitTile(ui.element):
                     ui.menu_item("Set as Primary", lambda: self.actions.set_primary(self.view.id))
                     ui.menu_item("Use as Reference", lambda: self.actions.use_as_reference(self.view.id))
                     ui.menu_item("Download", lambda: ui.download.from_url(self.view.image_url))
-                    ui.menu_item("Delete", lambda: confirm_delete(self.actions, self.view.id))
+                    ui.menu_item("Delete", lambda: confirm_delete(self.actions, self.view.id)).mark("portrait-delete")
         self._menu.open()
 
 
-async def confirm_delete(actions: StudioActions, portrait_id: str) -> None:
+async def confirm_delete(actions: PortraitActions, portrait_id: str) -> None:
     """Deleting is permanent (the stored file goes too), so ask first."""
     with ui.dialog() as dialog, ui.card():
         ui.label("Delete this portrait? This cannot be undone.")

@@ -5,17 +5,18 @@ Generate shows the real progress of the running job (from ``job.progress`` event
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
 from core.generation.prompt import MAX_USER_PROMPT
-from ui.actions import StudioActions
+from core.generation.routing import RoutedModel
 from ui.components.model_selector import model_selector
 from ui.state import CharacterState, StudioOptions
 
 
-def prompt_bar(state: CharacterState, options: StudioOptions, actions: StudioActions,
+def prompt_bar(state: CharacterState, options: StudioOptions, *, models: list[RoutedModel],
+               on_generate: Callable[[], Awaitable[None]], on_remove_reference: Callable[[], Awaitable[None]],
                on_upload: Callable[[], None], on_library: Callable[[], None]) -> None:
     with ui.row().classes("w-full items-end gap-2 no-wrap p-2 bg-white border-t"):
         ui.textarea(placeholder="Describe the shot: outfit, place, light… (optional)") \
@@ -28,12 +29,12 @@ def prompt_bar(state: CharacterState, options: StudioOptions, actions: StudioAct
             with ui.menu():
                 ui.menu_item("Upload reference", on_upload)
                 ui.menu_item("From library", on_library)
-                ui.menu_item("Remove reference", actions.remove_reference) \
+                ui.menu_item("Remove reference", on_remove_reference) \
                     .bind_visibility_from(state, "reference_image_url", backward=bool)
         ref.tooltip("Reference image (Image Match Mode)")
         with ui.element("div").classes("max-md:hidden"):
-            model_selector(options, actions, dense=True)
-        button = ui.button(on_click=actions.generate, icon="auto_awesome") \
+            model_selector(options, models, dense=True)
+        button = ui.button(on_click=on_generate, icon="auto_awesome") \
             .props('unelevated color=primary data-testid="generate-button"').mark("generate-button")
         button.bind_text_from(state, "progress", backward=lambda _p: _label(state))
         button.bind_text_from(state, "is_generating", backward=lambda _g: _label(state))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from ui.actions import StudioActions
+from ui.actions import ReferenceActions
 from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
 from ui.state import CharacterState, StudioOptions
@@ -19,7 +19,7 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024  # the browser refuses bigger files early; t
 ACCEPT = "image/png,image/jpeg,image/webp,image/heic,image/heif,.heic,.heif"
 
 
-def reference_image(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
+def reference_image(state: CharacterState, options: StudioOptions, actions: ReferenceActions) -> ui.column:
     """Reference preview and controls, all bound to ``state.reference_image_url``."""
 
     def has_reference(url: str | None) -> bool:

@@ -15,7 +15,7 @@ from nicegui import ui
 from core.errors import ValidationError
 from core.models import CharacterScene
 from core.scenes import SCENE_NAME_MAX, STARTERS_MAX, validate_scene
-from ui.actions import StudioActions
+from ui.actions import SceneEditing
 from ui.components.transient_dialog import show_transient
 
 
@@ -32,7 +32,7 @@ class _Form:
                 "scene_starters": starters, "system_prompt": self.system_prompt or None}
 
 
-def open_scene_dialog(actions: StudioActions, scene: CharacterScene | None = None) -> ui.dialog:
+def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None) -> ui.dialog:
     """Open the dialog for ``scene`` (None: a new scene); it closes itself after a successful save."""
     form = _Form(scene)
     with ui.dialog() as dialog, ui.card().classes("w-[560px] max-w-full gap-2").mark("scene-dialog"):

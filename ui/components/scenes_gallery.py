@@ -13,12 +13,12 @@ from nicegui import ui
 from nicegui.client import Client
 
 from core.models import CharacterScene
-from ui.actions import StudioActions
+from ui.actions import SceneActions
 from ui.components.confirm_dialog import confirm
 from ui.components.scene_dialog import open_scene_dialog
 
 
-def scenes_gallery(actions: StudioActions) -> ui.column:
+def scenes_gallery(actions: SceneActions) -> ui.column:
     with ui.column().classes("w-full gap-3") as column:
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Scenes").classes("text-lg font-medium")
@@ -47,12 +47,12 @@ def scenes_gallery(actions: StudioActions) -> ui.column:
     return column
 
 
-def _discard(actions: StudioActions, listener: object) -> None:
+def _discard(actions: SceneActions, listener: object) -> None:
     if listener in actions.scene_listeners:
         actions.scene_listeners.remove(listener)  # type: ignore[arg-type]
 
 
-def _scene_card(scene: CharacterScene, actions: StudioActions) -> None:
+def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:
     client = ui.context.client  # the card may be redrawn while the question is open
 
     async def delete() -> None:

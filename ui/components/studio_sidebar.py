@@ -7,9 +7,12 @@ page owns the column's width; this fills it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
-from ui.actions import StudioActions
+from core.cards.summary import CardSummary
+from ui.actions import AppearanceActions, Choices, ReferenceActions, Suggests
 from ui.components.advanced_section import advanced_section
 from ui.components.appearance_section import appearance_section
 from ui.components.basic_info_section import basic_info_section
@@ -18,7 +21,7 @@ from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState, StudioOptions
 
 
-def studio_sidebar(state: CharacterState, options: StudioOptions, actions: StudioActions) -> ui.column:
+def studio_sidebar(state: CharacterState, actions: Suggests, on_save: Callable[[], Awaitable[bool]]) -> ui.column:
     with ui.column().classes("w-full gap-2 p-3") as column, ui.row().classes("w-full items-center gap-3 no-wrap"):
         _avatar(state)
         with ui.column().classes("flex-1 min-w-0 gap-1"):
@@ -26,17 +29,20 @@ def studio_sidebar(state: CharacterState, options: StudioOptions, actions: Studi
                     .classes("text-base font-medium truncate w-full")
             suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
                            tooltip="Fill and improve every field at once")
-        ui.button("Save", icon="save", on_click=actions.save) \
+        ui.button("Save", icon="save", on_click=on_save) \
                 .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button")
     return column
 
 
-def sidebar_sections(state: CharacterState, options: StudioOptions, actions: StudioActions) -> None:
+def sidebar_sections(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
+                     reference: ReferenceActions, choices: Choices, on_generate: Callable[[], Awaitable[None]],
+                     card: CardSummary | None) -> None:
     """The collapsible sections; the page builds them once the browser is connected."""
     basic_info_section(state, actions)
-    appearance_section(state, options, actions)
+    appearance_section(state, options, actions=actions, reference=reference, presets=choices.presets("appearance"),
+                       models=choices.image_models(), on_generate=on_generate)
     personality_section(state, actions)
-    advanced_section(state, options, actions)
+    advanced_section(state, options, choices.chat_models(), card)
 
 
 def _avatar(state: CharacterState) -> None:

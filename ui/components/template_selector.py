@@ -7,33 +7,35 @@ hidden copy lingers in the page.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from nicegui import ui
 
 from core.models import CharacterTemplate
-from ui.actions import StudioActions
 from ui.components.transient_dialog import show_transient
 
+OnPick = Callable[[CharacterTemplate], Awaitable[None]]
 
-def open_template_selector(actions: StudioActions) -> ui.dialog:
+
+def open_template_selector(templates: list[CharacterTemplate], on_pick: OnPick) -> ui.dialog:
     """Open the dialog; each card (testid ``template-button``) applies its template and closes it."""
     with ui.dialog() as dialog, ui.card().classes("w-[880px] max-w-full").mark("template-selector"):
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Start from a template").classes("text-lg font-medium")
             ui.button(icon="close", on_click=dialog.close).props("flat round dense")
-        templates = actions.templates()
         if not templates:
             ui.label("No templates are available.").classes("text-grey-7")
         with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-2 md:grid-cols-3 gap-3 w-full "
                                        "max-h-[70vh] overflow-y-auto p-1"):
             for template in templates:
-                _card(template, actions, dialog)
+                _card(template, on_pick, dialog)
     show_transient(dialog)
     return dialog
 
 
-def _card(template: CharacterTemplate, actions: StudioActions, dialog: ui.dialog) -> None:
+def _card(template: CharacterTemplate, on_pick: OnPick, dialog: ui.dialog) -> None:
     async def pick() -> None:
-        await actions.apply_template(template)
+        await on_pick(template)
         dialog.close()
 
     with ui.card().classes("cursor-pointer hover:shadow-lg transition-shadow gap-1") \

@@ -2,13 +2,13 @@
 
 Sticky header with the title and Save; on desktop (Tailwind ``md``, 768 px) a 400 px portrait panel
 beside the form sections, below that one column and a bottom save bar. Saves are explicit and strict
-(:class:`ui.form_controller.FormController`); a new character goes to its ``/create/{id}`` URL once
+(composed in :mod:`ui.form_controller`); a new character goes to its ``/create/{id}`` URL once
 created. Someone else's character, public or not, is "not found" here: this page edits.
 """
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import run, ui
 
 from core.container import Studio
 from ui.components.conflict_banner import conflict_banner
@@ -19,7 +19,8 @@ from ui.components.not_found import character_not_found
 from ui.components.portrait_panel import portrait_panel
 from ui.components.reference_image import reference_image
 from ui.components.tag_chips import tag_chips
-from ui.form_controller import FormController
+from ui.controllers.character import read_opening
+from ui.form_controller import FormTab
 from ui.session import require_user
 
 
@@ -37,30 +38,35 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
     user = require_user(studio, f"/create/{character_id}" if character_id else "/create")
     if user is None:
         return
-    form = FormController(studio, user, role=role)
-    if not await form.open(character_id):
+    opening = await run.io_bound(read_opening, studio.ctx, user, character_id)
+    if opening is None or not opening.found:
         character_not_found()
         return
-    form.attach(ui.context.client)
-    form.on_created = lambda cid: ui.navigate.history.replace(f"/create/{cid}")
-    form.on_saved_new = lambda cid: ui.navigate.to(f"/create/{cid}")
-    _header(form)
+    tab = FormTab.compose(studio, user, role=role,
+                          on_created=lambda cid: ui.navigate.history.replace(f"/create/{cid}"),
+                          on_saved_new=lambda cid: ui.navigate.to(f"/create/{cid}"))
+    tab.character.show(opening)
+    tab.session.attach(ui.context.client)
+    state = tab.session.state
+    _header(tab)
     with ui.column().classes("w-full max-w-6xl mx-auto p-3 sm:p-4 gap-3 pb-24 md:pb-4"):
-        conflict_banner(form.state, form.saver.reload_theirs, form.saver.overwrite)
-        form.errors.summary = ui.label().classes("text-negative text-sm").mark("form-errors")
-        form.errors.summary.visible = False
+        conflict_banner(state, tab.session.saver.reload_theirs, tab.session.saver.overwrite)
+        tab.errors.summary = ui.label().classes("text-negative text-sm").mark("form-errors")
+        tab.errors.summary.visible = False
         with ui.element("div").classes("grid grid-cols-1 md:grid-cols-[400px_minmax(0,1fr)] gap-4 w-full"):
             with ui.element("div").classes("w-full md:max-w-[400px] md:sticky md:top-20 self-start"):
-                portrait_panel(form.state, form.options, form)
+                portrait_panel(state, tab.session.options, presets=tab.catalog.presets("appearance"),
+                               models=tab.catalog.image_models(), on_preset=tab.character.apply_appearance_preset,
+                               on_generate=tab.generation.generate)
             with ui.column().classes("w-full gap-3 min-w-0"):
-                _sections(form)
+                _sections(tab)
     with ui.footer().classes("md:hidden bg-white border-t p-2"):
-        ui.button("Save", icon="save", on_click=form.save).props("unelevated no-caps").classes("w-full") \
+        ui.button("Save", icon="save", on_click=tab.form.save).props("unelevated no-caps").classes("w-full") \
             .mark("save-bar-button")
 
 
-def _header(form: FormController) -> None:
-    state = form.state
+def _header(tab: FormTab) -> None:
+    state = tab.session.state
     with ui.header().classes("bg-white text-grey-9 shadow-sm px-2 py-2 items-center gap-2 no-wrap"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")) \
             .props('flat round dense aria-label="Back to your characters"')
@@ -72,23 +78,23 @@ def _header(form: FormController) -> None:
                   on_click=lambda: ui.navigate.to(f"/studio/{state.character_id}")) \
             .props("flat dense no-caps").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
-        ui.button("Save", icon="save", on_click=form.save).props('unelevated no-caps data-testid="save-button"') \
-            .classes("max-md:hidden").mark("save-button")
+        ui.button("Save", icon="save", on_click=tab.form.save) \
+            .props('unelevated no-caps data-testid="save-button"').classes("max-md:hidden").mark("save-button")
 
 
-def _sections(form: FormController) -> None:
-    state = form.state
+def _sections(tab: FormTab) -> None:
+    state, errors = tab.session.state, tab.errors
     with ui.card().classes("w-full"):
-        form_basic_info(state, form.errors)
+        form_basic_info(state, errors)
     with ui.card().classes("w-full p-0"), \
             ui.expansion("Appearance Tags", icon="sell", value=True).classes("w-full").mark("section-appearance"), \
             ui.column().classes("w-full gap-3"):
         tag_chips(state, "appearance_tags", "Physical appearance", marker="appearance-tags")
         tag_chips(state, "clothing_tags", "Default outfit", marker="clothing-tags")
-        reference_image(state, form.options, form)
+        reference_image(state, tab.session.options, tab.reference)
     with ui.card().classes("w-full p-0"), \
             ui.expansion("Greetings", icon="chat").classes("w-full").mark("section-greetings"):
-        greetings_editor(state, form.errors)
+        greetings_editor(state, errors)
     with ui.card().classes("w-full p-0"), \
             ui.expansion("Advanced", icon="tune").classes("w-full").mark("section-advanced"):
-        form_advanced(state, form.errors)
+        form_advanced(state, errors)

@@ -18,6 +18,7 @@ from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import NEW, character_selector, selector_options
 from ui.components.deferred import after_connect
 from ui.components.file_picker import FilePicker
+from ui.components.image_picker import open_image_picker
 from ui.components.mobile_bottom_bar import mobile_bottom_bar
 from ui.components.not_found import character_not_found
 from ui.components.portrait_gallery import PortraitGallery
@@ -28,8 +29,9 @@ from ui.components.save_status_badge import save_status_badge
 from ui.components.scenes_gallery import scenes_gallery
 from ui.components.studio_sidebar import sidebar_sections, studio_sidebar
 from ui.components.template_selector import open_template_selector
+from ui.controllers.character import read_opening
 from ui.session import require_user
-from ui.studio_controller import StudioController
+from ui.studio_tab import StudioTab
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "studio.css"
 SIDEBAR_LIMITS = (280, 480)
@@ -49,49 +51,53 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
     user = require_user(studio, f"/studio/{character_id}" if character_id else "/studio")
     if user is None:
         return
-    controller = StudioController(studio, user, role=role)
-    if not await controller.open(character_id, with_content=False):
+    opening = await run.io_bound(read_opening, studio.ctx, user, character_id)
+    if opening is None or not opening.found:
         character_not_found()
         return
-    controller.attach(ui.context.client)
-    controller.on_created = lambda cid: ui.navigate.history.replace(f"/studio/{cid}")
+    tab = StudioTab.compose(studio, user, role=role,
+                            on_created=lambda cid: ui.navigate.history.replace(f"/studio/{cid}"))
+    tab.character.show(opening)
+    tab.session.attach(ui.context.client)
     ui.add_css(CSS)
-    selector = _header(controller)
+    selector = _header(tab)
 
     async def prepare() -> None:
         own = await run.io_bound(list_characters, studio.ctx, user, limit=200)
-        selector.set_options(selector_options(own, controller.state.character_id, controller.state.name),
-                             value=controller.state.character_id or NEW)
-        await controller.load_content()
+        state = tab.session.state
+        selector.set_options(selector_options(own, state.character_id, state.name), value=state.character_id or NEW)
+        await tab.load_content()
 
-    _body(controller, prepare)
+    _body(tab, prepare)
 
 
-def _header(controller: StudioController) -> ui.select:
-    state = controller.state
+def _header(tab: StudioTab) -> ui.select:
+    session, character = tab.session, tab.character
+    state = session.state
     with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")).props("flat round dense") \
             .tooltip("Back to your characters")
-        selector = character_selector([], state.character_id, controller.state.role, state.name)
-        import_card_button(controller.import_card, controller.ctx.settings.max_upload_bytes)
-        ui.button("Template", icon="style", on_click=lambda: open_template_selector(controller)) \
+        selector = character_selector([], state.character_id, state.role, state.name)
+        import_card_button(tab.cards.import_card, session.ctx.settings.max_upload_bytes)
+        ui.button("Template", icon="style",
+                  on_click=lambda: open_template_selector(tab.catalog.templates(), character.apply_template)) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
             .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
             .classes("max-md:hidden")
         ui.space()
-        save_status_badge(state, controller.saver.reload_theirs, controller.saver.overwrite)
+        save_status_badge(state, session.saver.reload_theirs, session.saver.overwrite)
         ui.button(icon="visibility", on_click=lambda: ui.navigate.to(f"/character/{state.character_id}",
                                                                       new_tab=True)) \
             .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
-        export_menu(controller.export_card).bind_visibility_from(state, "character_id", backward=bool)
-        ui.button("Save", on_click=controller.save).props("unelevated dense color=primary").classes("md:hidden") \
+        export_menu(tab.cards.export_card).bind_visibility_from(state, "character_id", backward=bool)
+        ui.button("Save", on_click=character.save).props("unelevated dense color=primary").classes("md:hidden") \
             .mark("mobile-save")
     return selector
 
 
-def _body(controller: StudioController, prepare: Callable[[], Awaitable[None]]) -> None:
-    state, options = controller.state, controller.options
+def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
+    state, options = tab.session.state, tab.session.options
     options.sidebar_width = _remembered_width()
     mobile = ui.tabs(value="portraits", on_change=lambda e: _mobile_tab(e.value, splitter, center_tabs)) \
         .classes("md:hidden w-full").props("dense")
@@ -103,7 +109,7 @@ def _body(controller: StudioController, prepare: Callable[[], Awaitable[None]]) 
                            on_change=lambda e: _remember_width(e.value)) \
         .props("unit=px").classes("studio-splitter w-full")  # its height: studio.css fills the window
     with splitter.before, ui.scroll_area().classes("w-full h-full"):
-        sidebar = studio_sidebar(state, options, controller)
+        sidebar = studio_sidebar(state, tab.character, tab.character.save)
     with splitter.after, ui.column().classes("w-full h-full no-wrap gap-0"):
         center_tabs = ui.tabs(value="portraits").classes("max-md:hidden").props("dense align=left")
         with center_tabs:
@@ -114,10 +120,15 @@ def _body(controller: StudioController, prepare: Callable[[], Awaitable[None]]) 
         with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
-    _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(controller))
-    mobile_bottom_bar(state, controller, mobile)  # a footer must sit at the page's top level
-    after_connect([(sidebar, lambda: sidebar_sections(state, options, controller)),
-                   (portraits_panel, lambda: _portraits_panel(controller))], prepare=prepare)
+    _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(tab.scenes))
+    mobile_bottom_bar(state, tab.scenes, mobile, tab.generation.generate)  # a footer must sit at the page's top level
+    after_connect([(sidebar, lambda: _sidebar_sections(tab)),
+                   (portraits_panel, lambda: _portraits_panel(tab))], prepare=prepare)
+
+
+def _sidebar_sections(tab: StudioTab) -> None:
+    sidebar_sections(tab.session.state, tab.session.options, actions=tab.character, reference=tab.reference,
+                     choices=tab.catalog, on_generate=tab.generation.generate, card=tab.character.card)
 
 
 def _build_on_first_visit(tabs: ui.tabs, name: str, panel: ui.tab_panel, build: Callable[[], None]) -> None:
@@ -134,26 +145,17 @@ def _build_on_first_visit(tabs: ui.tabs, name: str, panel: ui.tab_panel, build: 
     tabs.on_value_change(lambda event: visit(event.value))
 
 
-def _portraits_panel(controller: StudioController) -> None:
-    state, options = controller.state, controller.options
-    lightbox = PortraitLightbox(controller.gallery, controller)
-    upload = _reference_upload(controller)
+def _portraits_panel(tab: StudioTab) -> None:
+    state, options, catalog = tab.session.state, tab.session.options, tab.catalog
+    lightbox = PortraitLightbox(tab.gallery.gallery, tab.gallery)
+    upload = FilePicker(tab.reference.upload_reference, accept="image/*,.heic,.heif",
+                        max_bytes=tab.session.ctx.settings.max_upload_bytes).mark("prompt-reference-upload")
     with ui.scroll_area().classes("w-full col"), ui.column().classes("w-full gap-2 p-2"):
-        pose_presets(controller.presets("pose"), options)
-        PortraitGallery(controller.gallery, controller, lightbox.open, on_add=controller.generate)
-    prompt_bar(state, options, controller, on_upload=upload.pick,
-               on_library=lambda: _open_library(controller))
-
-
-def _reference_upload(controller: StudioController) -> FilePicker:
-    return FilePicker(controller.upload_reference, accept="image/*,.heic,.heif",
-                      max_bytes=controller.ctx.settings.max_upload_bytes).mark("prompt-reference-upload")
-
-
-def _open_library(controller: StudioController) -> None:
-    from ui.components.image_picker import open_image_picker
-
-    open_image_picker(controller, controller.pick_reference)
+        pose_presets(catalog.presets("pose"), options)
+        PortraitGallery(tab.gallery.gallery, tab.gallery, lightbox.open, on_add=tab.generation.generate)
+    prompt_bar(state, options, models=catalog.image_models(), on_generate=tab.generation.generate,
+               on_remove_reference=tab.reference.remove_reference, on_upload=upload.pick,
+               on_library=lambda: open_image_picker(tab.reference, tab.reference.pick_reference))
 
 
 def _mobile_tab(value: str, splitter: ui.splitter, center_tabs: ui.tabs) -> None:

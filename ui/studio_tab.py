@@ -1,0 +1,51 @@
+"""One open studio tab, composed: the session and the controllers that share it.
+
+Each controller takes the session and, where it needs another's capability, that capability only
+(a protocol from :mod:`ui.actions`); this is the one place that knows which object provides which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core.container import Studio
+from core.models import User
+from ui.controllers.cards import CardController
+from ui.controllers.catalog import Catalog
+from ui.controllers.character import CharacterController
+from ui.controllers.gallery import GalleryController
+from ui.controllers.generation import GenerationController
+from ui.controllers.reference import ReferenceController
+from ui.controllers.scenes import SceneController
+from ui.tab_session import TabSession
+
+
+@dataclass(frozen=True)
+class StudioTab:
+    session: TabSession
+    catalog: Catalog
+    character: CharacterController
+    reference: ReferenceController
+    generation: GenerationController
+    gallery: GalleryController
+    scenes: SceneController
+    cards: CardController
+
+    @classmethod
+    def compose(cls, studio: Studio, user: User, *, role: str = "ai",
+                on_created: Callable[[str], None] | None = None) -> StudioTab:
+        """Build inside the page (its UI context), so the controllers' subscriptions end with the tab."""
+        session = TabSession(studio, user, role=role)
+        character = CharacterController(session, on_created=on_created)
+        generation = GenerationController(session, gate=character)
+        return cls(session=session, catalog=Catalog(session), character=character,
+                   reference=ReferenceController(session, saved=character), generation=generation,
+                   gallery=GalleryController(session, generation=generation),
+                   scenes=SceneController(session, saved=character, generation=generation),
+                   cards=CardController(session))
+
+    async def load_content(self) -> None:
+        """The first page of portraits and the scenes (after the opening, once connected)."""
+        await self.gallery.load()
+        await self.scenes.load()
