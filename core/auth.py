@@ -1,8 +1,10 @@
 """Users, password hashing, API tokens, and the ownership checks every service relies on.
 
-Passwords use the standard library's scrypt (memory-hard, slow on purpose) with a per-user salt and
-a constant-time compare. API tokens are random, shown once, and stored only as a SHA-256 digest, so a
-leaked database does not leak usable tokens.
+Passwords use the standard library's scrypt (memory-hard, slow on purpose) at OWASP's current
+parameters (N=2^17, r=8, p=1: about 0.45 s and 128 MB per hash here) with a per-user salt and a
+constant-time compare. A hash made with weaker parameters is replaced at the next sign-in. API tokens
+are random, shown once, and stored only as a SHA-256 digest, so a leaked database does not leak
+usable tokens.
 """
 
 from __future__ import annotations
@@ -14,13 +16,17 @@ import re
 import secrets
 from functools import lru_cache
 
+import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
 from core.db import Database
 from core.errors import AuthError, Forbidden, NotFound, ValidationError
 from core.models import ApiToken, Character, User, utcnow
 
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**17, 8, 1
+SCRYPT_MAXMEM = 256 * 1024 * 1024  # 128 * N * r is needed; OpenSSL's default cap is 32 MB
+UNUSABLE = "!"  # the password hash of an account nobody signs in to with a password
+_PG_FIRST_USER_LOCK = 0x0F1B_57AD
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 TOKEN_PREFIX = "cs_"
@@ -35,6 +41,8 @@ def hash_password(password: str) -> str:
 
 
 def verify_password(password: str, encoded: str) -> bool:
+    if encoded == UNUSABLE:
+        return False
     try:
         scheme, n, r, p, salt, digest = encoded.split("$")
         if scheme != "scrypt":
@@ -47,15 +55,31 @@ def verify_password(password: str, encoded: str) -> bool:
 
 
 def create_user(db: Database, email: str, password: str, display_name: str = "",
-                is_admin: bool | None = None) -> User:
-    """Create an account; the very first account is always an admin."""
+                is_admin: bool | None = None, *, only_if_first: bool = False) -> User:
+    """Create an account; the very first account is always an admin.
+
+    ``only_if_first`` is the first-start form: it creates the admin only while there is no account at
+    all, so two people submitting it at once on a fresh studio get one account and one refusal (not
+    an admin and a regular user). The count and the insert happen under one lock: SQLite's write
+    lock, or a PostgreSQL advisory lock.
+    """
     email = normalise_email(email)
     _check_password(password)
+    password_hash = hash_password(password)  # slow on purpose: outside the transaction and its lock
+    return _insert_user(db, email, password_hash, display_name, is_admin, only_if_first=only_if_first)
+
+
+def _insert_user(db: Database, email: str, password_hash: str, display_name: str, is_admin: bool | None, *,
+                 only_if_first: bool = False) -> User:
     with db.write() as session:
+        if not db.is_sqlite:
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_FIRST_USER_LOCK})
         if session.exec(select(User).where(User.email == email)).first() is not None:
             raise ValidationError({"email": "An account with this email already exists"})
         first = session.exec(select(func.count()).select_from(User)).one() == 0
-        user = User(email=email, password_hash=hash_password(password),
+        if only_if_first and not first:
+            raise ValidationError("The studio already has its admin account: sign in instead")
+        user = User(email=email, password_hash=password_hash,
                     display_name=display_name.strip()[:100] or email.split("@")[0],
                     is_admin=True if first else bool(is_admin))
         session.add(user)
@@ -75,7 +99,27 @@ def authenticate(db: Database, email: str, password: str) -> User:
         raise AuthError("Invalid email or password")
     if not verify_password(password, user.password_hash):
         raise AuthError("Invalid email or password")
+    if needs_rehash(user.password_hash):
+        _store_hash(db, user, hash_password(password))
     return user
+
+
+def needs_rehash(encoded: str) -> bool:
+    """True for a hash made with parameters weaker than (or other than) today's."""
+    try:
+        _, n, r, p, _, _ = encoded.split("$")
+        return (int(n), int(r), int(p)) != (SCRYPT_N, SCRYPT_R, SCRYPT_P)
+    except ValueError:
+        return encoded != UNUSABLE
+
+
+def _store_hash(db: Database, user: User, encoded: str) -> None:
+    with db.write() as session:
+        row = session.get(User, user.id)
+        if row is not None:
+            row.password_hash = encoded
+            session.add(row)
+    user.password_hash = encoded
 
 
 def user_count(db: Database) -> int:
@@ -98,7 +142,10 @@ def local_user(db: Database) -> User:
     existing = get_user_by_email(db, LOCAL_USER_EMAIL)
     if existing is not None:
         return existing
-    return create_user(db, LOCAL_USER_EMAIL, secrets.token_urlsafe(32), "Local user", is_admin=True)
+    try:
+        return _insert_user(db, LOCAL_USER_EMAIL, UNUSABLE, "Local user", True)
+    except ValidationError:  # created by another tab or process meanwhile
+        return get_user_by_email(db, LOCAL_USER_EMAIL) or local_user(db)
 
 
 def create_token(db: Database, actor: User, name: str = "") -> tuple[ApiToken, str]:
@@ -182,7 +229,7 @@ def _check_password(password: str) -> None:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=64 * 1024 * 1024, dklen=32)
+    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=32)
 
 
 @lru_cache(maxsize=1)

@@ -41,7 +41,7 @@ def create_character(ctx: Context, actor: User, data: dict[str, Any], *,
 def get_character(ctx: Context, actor: User, character_id: str) -> Character:
     with ctx.db.read() as session:
         character = readable_character(session, actor, character_id)
-    refresh(ctx.urls, [character], *URL_FIELDS)
+    refresh(ctx.urls, [character], *URL_FIELDS, owner=_owner)
     return character
 
 
@@ -97,7 +97,7 @@ def list_characters(ctx: Context, actor: User, *, search: str = "", sort: SortKe
     stmt = stmt.order_by(order, col(Character.id)).offset(max(0, offset)).limit(limit)
     with ctx.db.read() as session:
         rows = list(session.exec(stmt))
-    refresh(ctx.urls, rows, *URL_FIELDS)
+    refresh(ctx.urls, rows, *URL_FIELDS, owner=_owner)
     return rows
 
 
@@ -159,3 +159,7 @@ def _announce(ctx: Context, character: Character, changes: dict[str, Any], sourc
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _owner(character: Character) -> str:
+    return character.user_id

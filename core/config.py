@@ -8,6 +8,7 @@ their own tools use (``FAL_KEY``, ``REPLICATE_API_TOKEN``, ...), so a self-hoste
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     storage: Literal["local", "s3"] = "local"
     secret_key: str = ""  # empty -> generated once and kept in {data_dir}/secret_key
     auth: Literal["password", "none"] = "password"
+    # STUDIO_AUTH=none serves everyone as the admin: refused on a non-loopback host unless this is set
+    allow_open_access: bool = False
     reconnect_timeout: float = 15.0
 
     s3_endpoint_url: str = ""
@@ -74,6 +77,31 @@ class Settings(BaseSettings):
         if self.secret_key:
             return self.secret_key
         return read_or_create_secret(self.data_dir / "secret_key")
+
+
+class UnsafeConfiguration(RuntimeError):
+    """Settings the studio refuses to serve with; the message says why and what to set."""
+
+
+def check_serving(settings: Settings) -> None:
+    """Refuse to serve ``STUDIO_AUTH=none`` beyond this machine, where anyone who can reach the port
+    would be the admin (and could take an API token from /account), unless explicitly opted in."""
+    if settings.auth != "none" or settings.allow_open_access or is_loopback(settings.host):
+        return
+    raise UnsafeConfiguration(
+        f"STUDIO_AUTH=none with STUDIO_HOST={settings.host}: everyone who can reach this address would be "
+        "signed in as the admin. Use STUDIO_AUTH=password, serve on 127.0.0.1, or set "
+        "STUDIO_ALLOW_OPEN_ACCESS=true if this network really is private to you.")
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost)."""
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def read_or_create_secret(path: Path) -> str:

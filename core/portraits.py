@@ -33,12 +33,12 @@ def list_portraits(ctx: Context, actor: User, character_id: str, *, limit: int =
     """One page of portraits in gallery order: highest sort_order first (new ones get the highest)."""
     limit = max(1, min(limit, PAGE_MAX))
     with ctx.db.read() as session:
-        readable_character(session, actor, character_id)
+        owner = readable_character(session, actor, character_id).user_id
         stmt = (select(CharacterPortrait).where(CharacterPortrait.character_id == character_id)
                 .order_by(*GALLERY_ORDER)
                 .offset(max(0, offset)).limit(limit))
         rows = list(session.exec(stmt))
-    refresh(ctx.urls, rows, "image_url", "thumbnail_url")
+    refresh(ctx.urls, rows, "image_url", "thumbnail_url", owner=lambda _row: owner)
     return rows
 
 
@@ -53,8 +53,8 @@ def get_portrait(ctx: Context, actor: User, portrait_id: str) -> CharacterPortra
         portrait = session.get(CharacterPortrait, portrait_id)
         if portrait is None:
             raise NotFound("Portrait not found")
-        readable_character(session, actor, portrait.character_id)
-    refresh(ctx.urls, [portrait], "image_url", "thumbnail_url")
+        owner = readable_character(session, actor, portrait.character_id).user_id
+    refresh(ctx.urls, [portrait], "image_url", "thumbnail_url", owner=lambda _row: owner)
     return portrait
 
 

@@ -11,7 +11,7 @@ from core.context import Context
 from core.errors import NotFound, ValidationError
 from core.events import Event, EventType
 from core.models import CharacterScene, User, utcnow
-from core.urls import refresh
+from core.urls import owned_location, refresh
 
 SCENE_NAME_MAX = 100
 SCENE_TEXT_MAX = 5_000
@@ -24,16 +24,17 @@ SCENE_FIELDS = ("scene_name", "scene_description", "scene_prompt", "image_url", 
 def list_scenes(ctx: Context, actor: User, character_id: str) -> list[CharacterScene]:
     """Highest priority first, then oldest first, so the order is stable."""
     with ctx.db.read() as session:
-        readable_character(session, actor, character_id)
+        owner = readable_character(session, actor, character_id).user_id
         stmt = (select(CharacterScene).where(CharacterScene.character_id == character_id)
                 .order_by(col(CharacterScene.priority).desc(), col(CharacterScene.created_at), col(CharacterScene.id)))
         rows = list(session.exec(stmt))
-    refresh(ctx.urls, rows, "image_url")
+    refresh(ctx.urls, rows, "image_url", owner=lambda _row: owner)
     return rows
 
 
 def create_scene(ctx: Context, actor: User, character_id: str, data: dict[str, Any]) -> CharacterScene:
     cleaned = validate_scene({"scene_name": "", **data})
+    _check_image(ctx, actor, cleaned)
     with ctx.db.write() as session:
         writable_character(session, actor, character_id)
         scene = CharacterScene(character_id=character_id, **cleaned)
@@ -44,6 +45,7 @@ def create_scene(ctx: Context, actor: User, character_id: str, data: dict[str, A
 
 def update_scene(ctx: Context, actor: User, scene_id: str, changes: dict[str, Any]) -> CharacterScene:
     cleaned = validate_scene(changes)
+    _check_image(ctx, actor, cleaned)
     with ctx.db.write() as session:
         scene = _owned_scene(session, actor, scene_id)
         for field, value in cleaned.items():
@@ -114,6 +116,21 @@ def _clean_starters(value: Any) -> list[str]:
     if any(len(item) > STARTER_LEN_MAX for item in starters):
         raise ValueError(f"Each scene starter must be at most {STARTER_LEN_MAX} characters")
     return starters
+
+
+def _check_image(ctx: Context, actor: User, cleaned: dict[str, Any]) -> None:
+    """A scene's image is one of the actor's own stored images, or none.
+
+    Not a web address: a public preview would make every viewer's browser call that third party.
+    Not someone else's stored image: the list would sign it, and hand over their private file.
+    """
+    url = cleaned.get("image_url")
+    if not url:
+        return
+    found = owned_location(url, actor.id)
+    if found is None or not ctx.storage.exists(*found):
+        raise ValidationError({"image_url": "The scene image must be one of your stored images "
+                                            "(generate one or pick a portrait); web addresses are not accepted"})
 
 
 def _owned_scene(session: Session, actor: User, scene_id: str) -> CharacterScene:

@@ -9,7 +9,7 @@ URL until it is an hour from expiry. A URL that is not ours (a provider's fallba
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -35,26 +35,39 @@ def locate(url: str | None) -> tuple[str, str] | None:
     return None
 
 
-def fresh(urls: UrlCache, url: str | None) -> str | None:
+def owned_location(url: str | None, owner_id: str) -> tuple[str, str] | None:
+    """(bucket, key) when ``url`` names a stored object under ``owner_id``'s prefix, else None.
+
+    Every key the studio writes starts with its owner's id (``storage.base.reference_key`` and
+    ``portrait_key``), so the prefix is the ownership of a stored file.
+    """
     found = locate(url)
-    return urls.signed_url(*found) if found else url
+    return found if found is not None and found[1].startswith(f"{owner_id}/") else None
 
 
-def refresh(urls: UrlCache, rows: Iterable[Any], *fields: str) -> None:
-    """Re-sign the named URL fields of detached rows in place (one batch per bucket)."""
+def refresh(urls: UrlCache, rows: Iterable[Any], *fields: str, owner: Callable[[Any], str]) -> None:
+    """Re-sign the named URL fields of detached rows in place (one batch per bucket).
+
+    Only keys under the row owner's prefix (``owner(row)``) are signed. A field that names a stored
+    object of someone else is cleared: it can only have got there by a write that bypassed the
+    checks, and signing it would hand that person's private file to whoever reads the row.
+    """
     rows = list(rows)
     wanted: dict[str, set[str]] = {}
     for row in rows:
         for field in fields:
-            found = locate(getattr(row, field, None))
+            url = getattr(row, field, None)
+            found = owned_location(url, owner(row))
             if found:
                 wanted.setdefault(found[0], set()).add(found[1])
+            elif locate(url) is not None:
+                setattr(row, field, None)
     if not wanted:
         return
     signed = {(bucket, key): url for bucket, keys in wanted.items()
               for key, url in urls.sign_many(bucket, sorted(keys)).items()}
     for row in rows:
         for field in fields:
-            found = locate(getattr(row, field, None))
+            found = owned_location(getattr(row, field, None), owner(row))
             if found and found in signed:
                 setattr(row, field, signed[found])

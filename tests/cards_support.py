@@ -243,7 +243,7 @@ SCENE_LIBRARY: dict[str, Any] = {
 SCENE_HARBOUR: dict[str, Any] = {
     "scene_name": "Harbour", "scene_description": "Gulls and salt.", "scene_prompt": None, "scene_type": "outdoor",
     "scene_starters": [], "system_prompt": None, "priority": 2,
-    "image_url": "https://images.example.org/harbour.jpg",
+    "image_url": None,  # scene images are stored images or none: web addresses are refused
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -16,7 +17,20 @@ DESCRIPTION = "A wandering cartographer who maps places that do not exist yet, k
 
 
 def make_user(db: Database, email: str | None = None, password: str = "correct horse") -> User:
-    return auth.create_user(db, email or f"user{next(_counter)}@example.com", password)
+    """An account as ``auth.create_user`` makes it, hashing each password once per test session:
+    at OWASP's scrypt cost (~0.45 s a hash) hundreds of test users would add minutes. The auth
+    tests create their accounts through ``auth.create_user`` itself."""
+    user = User(email=auth.normalise_email(email or f"user{next(_counter)}@example.com"),
+                password_hash=_password_hash(password), is_admin=auth.user_count(db) == 0)
+    user.display_name = user.email.split("@")[0]
+    with db.write() as session:
+        session.add(user)
+    return user
+
+
+@functools.lru_cache(maxsize=8)
+def _password_hash(password: str) -> str:
+    return auth.hash_password(password)
 
 
 def make_character(ctx: Context, owner: User, **fields: Any) -> Character:

@@ -36,7 +36,7 @@ from core.generation.progress import ProgressReporter
 from core.generation.prompt import build_prompt
 from core.generation.provider_setup import ProviderFactory, default_factory
 from core.generation.providers.base import GeneratedImage, GenerationRequest, ImageProvider, ProviderError
-from core.generation.references import Reference, load_reference
+from core.generation.references import Reference, load_reference, reference_digest
 from core.generation.routing import RoutedModel, route_image_request
 from core.image_gate import image_limits, stored_file_metadata
 from core.models import Job, User
@@ -235,7 +235,7 @@ class GenerationService:
     async def _reference(self, actor: User, request: PortraitRequest) -> Reference | None:
         if not request.reference_image_url:
             return None
-        return await load_reference(self.ctx.storage, actor, request.reference_image_url)
+        return await load_reference(self.ctx, actor, request.reference_image_url)
 
 
 def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCharacter,
@@ -259,7 +259,7 @@ def _resolution(value: Any) -> tuple[int, int]:
 
 
 def _job_metadata(request: PortraitRequest, reference: Reference | None) -> dict[str, Any]:
-    return {"character_id": request.character_id, "reference_image_url": request.reference_image_url,
+    return {"character_id": request.character_id, "reference_image_url": reference_digest(request.reference_image_url),
             "generation_mode": "i2i" if reference is not None else "txt2img", "presets": dict(request.presets)}
 
 

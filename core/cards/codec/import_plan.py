@@ -179,9 +179,9 @@ def _scenes(state: _State) -> list[ScenePlan]:
     if ext is not None:
         for index, entry in enumerate(e for e in ext.get("scenes") or [] if isinstance(e, dict)):
             fields = {key: entry[key] for key in SCENE_EXPORT_FIELDS if key in entry}
-            url = entry.get("image_url")
-            if isinstance(url, str) and is_remote(url):
-                fields["image_url"] = url
+            if isinstance(entry.get("image_url"), str) and is_remote(entry["image_url"]):
+                state.warnings.append(f"Scene {index + 1}'s image is a web address; scene images must be stored "
+                                      "images, so it was left out.")
             try:
                 cleaned = validate_scene({"scene_name": "", **fields})
             except ValidationError as exc:
