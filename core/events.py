@@ -62,6 +62,7 @@ class EventType(StrEnum):
     JOB_PROGRESS = "job.progress"
     JOB_COMPLETED = "job.completed"
     JOB_FAILED = "job.failed"
+    RESYNC = "bus.resync"  # local only: events may have been missed; reload what you show
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,13 @@ class EventBus:
     def publish(self, event: Event) -> None:
         """Hand ``event`` to every matching subscriber; safe from any thread, never blocks."""
         self._deliver(event)
+
+    def resync(self) -> None:
+        """Tell every local subscriber that events may have been missed (a cross-process bus calls this
+        when its listener is back after an outage): each gets one ``bus.resync`` event for its key and
+        reloads what it shows. Never sent to other processes."""
+        for sub in self.subscriptions():
+            _call_on_loop(sub._loop, sub.offer, Event(EventType.RESYNC, sub.key))
 
     def subscriber_count(self, key: str | None = None) -> int:
         with self._lock:

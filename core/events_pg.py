@@ -301,6 +301,7 @@ class PostgresEventBus(EventBus):
     async def _listen_forever(self) -> None:
         """Keep one LISTEN connection up: reconnect with capped exponential backoff when it drops."""
         backoff = 0.05
+        listened_before = False
         while True:
             try:
                 connect = psycopg.AsyncConnection.connect(
@@ -308,6 +309,9 @@ class PostgresEventBus(EventBus):
                 async with await connect as conn:
                     await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self.channel)))
                     await self._set_listener_pid(conn.info.backend_pid)
+                    if listened_before:  # what other processes sent meanwhile never reaches us
+                        self.resync()
+                    listened_before = True
                     backoff = 0.05
                     await self._pump(conn)
             except Exception as exc:  # the listener must outlive any single failure

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from core.events import Event, EventType
+from core.events import ALL, Event, EventType
 from core.events_pg import (
     LISTENER_APP_NAME,
     MAX_PAYLOAD_BYTES,
@@ -143,7 +143,7 @@ def test_encode_event_stays_under_the_notify_limit() -> None:
 
 CHILD = r"""
 import asyncio, sys, time
-from core.events import Event, EventType
+from core.events import ALL, Event, EventType
 from core.events_pg import PostgresEventBus
 
 async def main(url: str, channel: str) -> None:
@@ -225,8 +225,27 @@ async def test_listener_reconnects_after_its_backend_is_terminated(
     assert new_pid != old_pid
 
     a.publish(portrait("char-1", 2))
-    await rec.wait_for_count(2)
-    assert [e.data["n"] for e in rec.events] == [1, 2]
+    await rec.wait_for_count(3)
+    assert [e.type for e in rec.events] == [EventType.PORTRAIT_INSERTED, EventType.RESYNC,
+                                             EventType.PORTRAIT_INSERTED]
+    assert [e.data["n"] for e in rec.events if e.type != EventType.RESYNC] == [1, 2]
+
+
+async def test_after_an_outage_every_local_subscriber_is_told_to_resync(
+    buses: tuple[PostgresEventBus, PostgresEventBus], postgres_url: str
+) -> None:
+    """Notifications sent while the listener was away are lost: open pages must reload (issue 13.7)."""
+    a, b = buses
+    first, second, everything = Recorder(), Recorder(), Recorder()
+    b.subscribe("char-1", first)
+    b.subscribe("char-2", second)
+    b.subscribe(ALL, everything)
+    old_pid = await asyncio.wait_for(b.wait_listening(), 10)
+    await _terminate(postgres_url, LISTENER_APP_NAME)
+    await asyncio.wait_for(b.wait_listening(not_pid=old_pid), 10)
+    for rec, key in ((first, "char-1"), (second, "char-2"), (everything, ALL)):
+        await rec.wait_for_count(1)
+        assert [(e.type, e.character_id) for e in rec.events] == [(EventType.RESYNC, key)]
 
 
 async def test_sender_reconnects_after_its_backend_is_terminated(

@@ -25,7 +25,7 @@ from core.events import ALL, Event, EventType, Subscription
 from core.generation import jobs
 
 log = logging.getLogger(__name__)
-_ENDED = (EventType.JOB_COMPLETED, EventType.JOB_FAILED)
+_ENDED = (EventType.JOB_COMPLETED, EventType.JOB_FAILED, EventType.RESYNC)  # resync: some may have ended unheard
 
 
 class JobRuntime:
