@@ -10,8 +10,9 @@ controller's class, so no controller module imports another.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, Protocol
+
+from nicegui import Event as Signal
 
 from core.generation.routing import RoutedModel
 from core.models import CharacterScene, Preset
@@ -93,7 +94,7 @@ class SceneEditing(Protocol):
 class SceneActions(SceneEditing, Protocol):
     """The Scenes tab: the list (and its change signal), delete, and the dialog's actions."""
 
-    scene_listeners: list[Callable[[], None]]  # called after the scene list changed
+    changed: Signal[[]]  # emitted after the scene list changed
 
     def scenes(self) -> list[CharacterScene]: ...
     async def delete_scene(self, scene_id: str) -> None: ...

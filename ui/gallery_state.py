@@ -1,15 +1,17 @@
 """The portraits one open gallery shows: the first page, more on demand, and live changes.
 
 Events from the bus (``portrait.inserted|updated|deleted``) are applied here; the gallery component
-listens through ``on_change`` and adds, moves or removes only the tiles concerned, so a new portrait
-appears in every open tab without rebuilding the grid.
+listens through ``changed`` (a ``nicegui.Event``: a subscription made in a page ends with it) and
+adds, moves or removes only the tiles concerned, so a new portrait appears in every open tab without
+rebuilding the grid.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from nicegui import Event as Signal
 
 from core.events import Event, EventType
 from core.models import CharacterPortrait
@@ -51,7 +53,7 @@ class GalleryState:
     def __init__(self) -> None:
         self.portraits: list[PortraitView] = []
         self.total = 0
-        self.listeners: list[Callable[[Change], None]] = []
+        self.changed: Signal[[Change]] = Signal()
 
     @property
     def has_more(self) -> bool:
@@ -112,5 +114,4 @@ class GalleryState:
                 self._emit(("updated", other))
 
     def _emit(self, change: Change) -> None:
-        for listener in list(self.listeners):
-            listener(change)
+        self.changed.emit(change)

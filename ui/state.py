@@ -16,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import background_tasks
+from nicegui import Event, background_tasks
 from nicegui.binding import BindableProperty
 
 from core.character_fields import DEFAULTS as FIELD_DEFAULTS
@@ -66,7 +66,7 @@ class CharacterState:
         self.edits = 0  # counts edits, so a save knows whether more came in while it ran
         self.saved_values: dict[str, Any] = {}
         self.conflict_current: dict[str, Any] | None = None
-        self.on_edit: Callable[[], None] | None = None
+        self.edited: Event[[]] = Event()  # after every real edit (not a load or a merge): the auto-saver listens
         self.load(values or {}, version=version, character_id=character_id)
 
     @property
@@ -149,8 +149,7 @@ class CharacterState:
         self.dirty = bool(self.changed_fields())
         if self.save_status != "conflict":
             self.save_status = "unsaved" if self.dirty else "saved"
-        if self.on_edit is not None:
-            self.on_edit()
+        self.edited.emit()
 
 
 for _field in EDITABLE_FIELDS:
@@ -173,7 +172,7 @@ class AutoSaver:
         self._running: asyncio.Task[None] | None = None
         self.saves = 0
         if follow_edits:
-            state.on_edit = self.schedule
+            state.edited.subscribe(self.schedule)  # made in a page: ends with its client
 
     def schedule(self) -> None:
         """(Re)start the wait; only existing characters auto-save (a new one is saved explicitly)."""

@@ -1,4 +1,10 @@
-"""A yes/no question before something that cannot be undone (delete a character, revoke a token)."""
+"""The one yes/no question before something that cannot be undone (delete a character, a portrait,
+a scene; revoke a token).
+
+The dialog lives in the page's layout, never under the element that asked: that element (a gallery
+tile, a card in a refreshed list) may be deleted while the question is open, and would take the
+dialog with it. The dialog is removed once answered, unless the page took it along already.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +14,7 @@ from nicegui.client import Client
 
 async def confirm(message: str, *, ok_label: str = "Delete", ok_color: str = "negative",
                   client: Client | None = None) -> bool:
-    """True when the person pressed the confirm button; the dialog is removed either way.
-
-    Pass the page's ``client`` when the asking element may be redrawn meanwhile (a card in a
-    refreshed list): the dialog then lives in the page's layout, not under the element.
-    """
+    """True when the person pressed the confirm button; ``client`` defaults to the current page's."""
     with (client or ui.context.client).layout, ui.dialog() as dialog, ui.card().classes("max-w-sm"):
         ui.label(message).mark("confirm-message")
         with ui.row().classes("justify-end w-full"):
@@ -22,4 +24,5 @@ async def confirm(message: str, *, ok_label: str = "Delete", ok_color: str = "ne
     try:
         return bool(await dialog)
     finally:
-        dialog.delete()
+        if not dialog.is_deleted:  # a closed tab has taken it along
+            dialog.delete()

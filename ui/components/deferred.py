@@ -1,39 +1,80 @@
-"""Build the parts of a page below the fold once the browser is connected.
+"""The one way to build a part of a page later: once the browser has connected, or when first shown.
 
 The first answer carries the frame and what a person reads first (header, Basic Info), so it is small
-and quick however much the editor holds; the rest follows over the websocket a moment later, in one
-batch. A marked ``studio-ready`` element says when it has all arrived (tests and benchmarks wait on it).
+and quick however much the editor holds; the rest follows over the websocket a moment later
+(:func:`after_connect`, one batch), and what sits behind a closed section or an unopened tab is built
+the first time it is shown (:meth:`Deferred.on_first_view`). Either way a :class:`Deferred` builds its
+part once, inside its container, and never for a page that is gone. A marked ``studio-ready`` element
+can say when the connected batch has arrived (tests and benchmarks wait on it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from nicegui import background_tasks, ui
+from nicegui.client import Client
+from nicegui.elements.mixins.value_element import ValueElement
 
-Part = tuple[ui.element, Callable[[], None]]
 CONNECT_TIMEOUT_S = 30.0
 
 
-def after_connect(parts: list[Part], prepare: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Build ``parts`` (container, builder) once connected; ``prepare`` loads what they show first."""
+class Deferred:
+    """``build`` runs once, inside ``container``, when the part is first wanted."""
+
+    def __init__(self, container: ui.element, build: Callable[[], None]) -> None:
+        self.container = container
+        self._build = build
+        self.built = False
+
+    def build(self) -> None:
+        """Build now, unless built already or the container is gone."""
+        if self.built or self.container.is_deleted:
+            return
+        self.built = True
+        with self.container:
+            self._build()
+
+    def on_first_view(self, toggle: ValueElement[Any], shown: Any = True) -> Deferred:
+        """Build when ``toggle`` (an expansion, a tab bar) first takes the value ``shown``; now if it has it."""
+        if toggle.value == shown:
+            self.build()
+        else:
+            toggle.on_value_change(lambda event: self.build() if event.value == shown else None)
+        return self
+
+
+def after_connect(*parts: Deferred, prepare: Callable[[], Awaitable[None]] | None = None,
+                  ready_marker: str | None = None) -> None:
+    """Build ``parts`` once this page's browser is connected; ``prepare`` loads what they show first.
+
+    With ``ready_marker``, a hidden element so marked (and ``data-testid``) is added after the parts.
+    """
     client = ui.context.client
-    ready = ui.element("div").classes("hidden")
+    ready = ui.element("div").classes("hidden") if ready_marker else None
 
     async def build() -> None:
-        if not client.has_socket_connection:
-            try:
-                await client.connected(timeout=CONNECT_TIMEOUT_S)
-            except TimeoutError:
-                return  # fetched but never opened: nothing to build for
-        if client.is_deleted:
+        if not await _connected(client):
             return
         if prepare is not None:
             await prepare()
-        for container, make in parts:
-            with container:
-                make()
-        with ready:
-            ui.element("div").props('data-testid="studio-ready"').mark("studio-ready")
+            if client.is_deleted:
+                return
+        for part in parts:
+            part.build()
+        if ready is not None and not ready.is_deleted:
+            with ready:
+                ui.element("div").props(f'data-testid="{ready_marker}"').mark(ready_marker)
 
     background_tasks.create(build(), name="build-after-connect")
+
+
+async def _connected(client: Client) -> bool:
+    """False when the page was fetched but never opened (a crawler, a benchmark) or is gone already."""
+    if not client.has_socket_connection:
+        try:
+            await client.connected(timeout=CONNECT_TIMEOUT_S)
+        except TimeoutError:
+            return False
+    return not client.is_deleted

@@ -10,20 +10,10 @@ from collections.abc import Callable
 
 from nicegui import ui
 
+from ui.components.deferred import Deferred
+
 
 def lazy_expansion(text: str, *, icon: str, build: Callable[[], None], value: bool = False) -> ui.expansion:
     section = ui.expansion(text, icon=icon, value=value)
-    built = False
-
-    def ensure_built() -> None:
-        nonlocal built
-        if not built:
-            built = True
-            with section:
-                build()
-
-    if value:
-        ensure_built()
-    else:
-        section.on_value_change(lambda event: ensure_built() if event.value else None)
+    Deferred(section, build).on_first_view(section, shown=True)
     return section

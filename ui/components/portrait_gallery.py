@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import background_tasks, ui
+from nicegui import ui
 
 from ui.actions import GalleryActions
+from ui.components.deferred import Deferred, after_connect
 from ui.components.portrait_tile import PortraitTile
 from ui.gallery_state import Change, GalleryState
 
@@ -43,21 +44,13 @@ class PortraitGallery:
                 ui.button("Load more", on_click=self.actions.load_more).props("flat dense") \
                     .classes("w-full").mark("load-more")
         self._sync()
-        gallery.listeners.append(self._on_change)
+        gallery.changed.subscribe(self._on_change)  # ends with this page's client
         # The tiles arrive over the websocket right after the page loads: the HTML answer stays small
         # and fast however long the gallery is, and the spinner shows for the blink in between.
         self.loading = ui.spinner(size="lg").classes("self-center").move(self.root, target_index=0)
-        background_tasks.create(self._fill_when_connected(), name="gallery-fill")
+        after_connect(Deferred(self.grid, self._fill))
 
-    async def _fill_when_connected(self) -> None:
-        client = self.root.client
-        if not client.has_socket_connection:
-            try:
-                await client.connected(timeout=30)
-            except TimeoutError:
-                return  # the page was fetched but never opened (a crawler, a benchmark)
-        if client.is_deleted:
-            return
+    def _fill(self) -> None:
         self.loading.delete()
         for view in self.gallery.portraits:
             self._add(view, at_front=False)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from ui.actions import PortraitActions
+from ui.components.confirm_dialog import confirm
 from ui.gallery_state import PortraitView
 
 
@@ -57,12 +58,5 @@ class PortraitTile(ui.element):
 
 async def confirm_delete(actions: PortraitActions, portrait_id: str) -> None:
     """Deleting is permanent (the stored file goes too), so ask first."""
-    with ui.dialog() as dialog, ui.card():
-        ui.label("Delete this portrait? This cannot be undone.")
-        with ui.row().classes("justify-end w-full"):
-            ui.button("Cancel", on_click=lambda: dialog.submit(False)).props("flat")
-            ui.button("Delete", on_click=lambda: dialog.submit(True), color="negative") \
-                .props('data-testid="confirm-delete"').mark("confirm-delete")
-    if await dialog:
+    if await confirm("Delete this portrait? This cannot be undone."):
         await actions.delete_portrait(portrait_id)
-    dialog.delete()

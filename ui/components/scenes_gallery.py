@@ -1,8 +1,9 @@
 """The Scenes tab: scene cards (image or placeholder, name overlay, Edit / Delete) and "Add Scene".
 
 The grid is a refreshable owned by this call (one per open tab, never module-level). It redraws when
-the controller announces a changed scene list through ``actions.scene_listeners`` — after a save or
-delete here, or a ``scene.changed`` event from another tab — and stops listening when the tab goes.
+the controller announces a changed scene list through ``actions.changed`` — after a save or
+delete here, or a ``scene.changed`` event from another tab — and stops listening when the tab goes
+(a ``nicegui.Event`` subscription made in a page ends with its client).
 """
 
 from __future__ import annotations
@@ -42,14 +43,8 @@ def scenes_gallery(actions: SceneActions) -> ui.column:
         if not column.is_deleted:
             grid.refresh()
 
-    actions.scene_listeners.append(redraw)
-    ui.context.client.on_delete(lambda: _discard(actions, redraw))
+    actions.changed.subscribe(redraw)
     return column
-
-
-def _discard(actions: SceneActions, listener: object) -> None:
-    if listener in actions.scene_listeners:
-        actions.scene_listeners.remove(listener)  # type: ignore[arg-type]
 
 
 def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:

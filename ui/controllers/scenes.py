@@ -1,15 +1,16 @@
 """The scenes of one tab's character: the list, save, delete, and a scene's image.
 
-The list is reloaded on every ``scene.changed`` event (this tab's own saves included), so every open
-tab redraws the same way. A scene needs a stored character (``EnsuresSaved``); its image goes through
-the ``Generates`` capability the page composes in.
+The list is reloaded on every ``scene.changed`` event (this tab's own saves included) and announced
+through :attr:`SceneController.changed`, so every open tab redraws the same way. A scene needs a
+stored character (``EnsuresSaved``); its image goes through the ``Generates`` capability the page
+composes in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
+from nicegui import Event as Signal
 from nicegui import run
 
 from core import scenes
@@ -29,7 +30,7 @@ class SceneController:
         self._saved = saved
         self._generation = generation
         self._scenes: list[CharacterScene] = []
-        self.scene_listeners: list[Callable[[], None]] = []
+        self.changed: Signal[[]] = Signal()  # after the list was reloaded
         session.events.subscribe(self._on_event)
 
     def scenes(self) -> list[CharacterScene]:
@@ -70,5 +71,4 @@ class SceneController:
         if event.type != EventType.SCENE_CHANGED:
             return
         await self.load()
-        for listener in list(self.scene_listeners):
-            listener()
+        self.changed.emit()

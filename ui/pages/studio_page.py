@@ -16,7 +16,7 @@ from core.characters import list_characters
 from core.container import Studio
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import NEW, character_selector, selector_options
-from ui.components.deferred import after_connect
+from ui.components.deferred import Deferred, after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
 from ui.components.mobile_bottom_bar import mobile_bottom_bar
@@ -120,29 +120,16 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
         with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
-    _build_on_first_visit(center_tabs, "scenes", scenes_panel, lambda: scenes_gallery(tab.scenes))
+    Deferred(scenes_panel, lambda: scenes_gallery(tab.scenes)).on_first_view(center_tabs, shown="scenes")
     mobile_bottom_bar(state, tab.scenes, mobile, tab.generation.generate)  # a footer must sit at the page's top level
-    after_connect([(sidebar, lambda: _sidebar_sections(tab)),
-                   (portraits_panel, lambda: _portraits_panel(tab))], prepare=prepare)
+    after_connect(Deferred(sidebar, lambda: _sidebar_sections(tab)),
+                  Deferred(portraits_panel, lambda: _portraits_panel(tab)),
+                  prepare=prepare, ready_marker="studio-ready")
 
 
 def _sidebar_sections(tab: StudioTab) -> None:
     sidebar_sections(tab.session.state, tab.session.options, actions=tab.character, reference=tab.reference,
                      choices=tab.catalog, on_generate=tab.generation.generate, card=tab.character.card)
-
-
-def _build_on_first_visit(tabs: ui.tabs, name: str, panel: ui.tab_panel, build: Callable[[], None]) -> None:
-    """A tab's content is built when it is first shown: the page opens with only what is visible."""
-    built = False
-
-    def visit(value: object) -> None:
-        nonlocal built
-        if value == name and not built:
-            built = True
-            with panel:
-                build()
-
-    tabs.on_value_change(lambda event: visit(event.value))
 
 
 def _portraits_panel(tab: StudioTab) -> None:
