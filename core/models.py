@@ -86,6 +86,20 @@ class ApiToken(SQLModel, table=True):
     last_used_at: datetime | None = _ts_null()
 
 
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: its token lives (as a digest) here, and in the browser's NiceGUI storage.
+    Signing out deletes the row, so every tab of that browser stops working at once."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (sa.Index("idx_user_sessions_user_id", "user_id"),)
+
+    id: str = _id()
+    user_id: str = _fk("users.id")
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    created_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+
+
 class Character(SQLModel, table=True):
     __tablename__ = "characters"
     __table_args__ = (
