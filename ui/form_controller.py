@@ -18,7 +18,7 @@ from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import User
 from ui.components.field_errors import FieldErrors
-from ui.controllers.catalog import Catalog
+from ui.controllers.catalog import Catalog, CatalogLists
 from ui.controllers.character import CharacterController
 from ui.controllers.generation import GenerationController
 from ui.controllers.reference import ReferenceController
@@ -113,7 +113,7 @@ class FormTab:
     generation: GenerationController
 
     @classmethod
-    def compose(cls, studio: Studio, user: User, *, role: str = "ai",
+    def compose(cls, studio: Studio, user: User, *, role: str = "ai", lists: CatalogLists | None = None,
                 on_created: Callable[[str], None] | None = None,
                 on_saved_new: Callable[[str], None] | None = None) -> FormTab:
         session = TabSession(studio, user, role=role, autosave=False)  # the form saves when asked
@@ -121,6 +121,6 @@ class FormTab:
         rules = FormRules(session, errors)
         character = CharacterController(session, rules, on_created=on_created)
         form = FormController(session, character, rules, on_saved_new=on_saved_new)
-        return cls(session=session, errors=errors, catalog=Catalog(session), character=character, form=form,
+        return cls(session=session, errors=errors, catalog=Catalog(session, lists), character=character, form=form,
                    reference=ReferenceController(session, saved=character),
                    generation=GenerationController(session, gate=form))

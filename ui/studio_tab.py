@@ -6,6 +6,7 @@ Each controller takes the session and, where it needs another's capability, that
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,6 +47,5 @@ class StudioTab:
                    cards=CardController(session))
 
     async def load_content(self) -> None:
-        """The first page of portraits and the scenes (after the opening, once connected)."""
-        await self.gallery.load()
-        await self.scenes.load()
+        """The first page of portraits, the scenes and the choices (once connected), side by side."""
+        await asyncio.gather(self.gallery.load(), self.scenes.load(), self.catalog.load())

@@ -1,11 +1,20 @@
-"""The choices a tab offers: templates, presets, image models and chat models.
+"""The choices a tab offers: presets, image models and chat models, and the templates.
 
-They are the same for every character, so they are read once per tab and handed to the components
-as plain lists (the components never ask the database themselves).
+They are the same for every character, so a tab reads them once, in a worker thread (never on the
+event loop), before the parts that show them are built, and hands them to the components as plain
+lists. A page that builds those parts in its first answer reads them with its opening reads
+(:func:`read_lists`, one trip); the studio loads them once connected (:meth:`Catalog.load`).
+Templates are read the first time the template dialog asks.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
+
+from nicegui import run
+
+from core.context import Context
 from core.generation.routing import RoutedModel, list_image_models
 from core.models import CharacterTemplate, Preset
 from core.presets import list_presets
@@ -14,28 +23,56 @@ from core.templates import list_templates
 from ui.tab_session import TabSession
 
 BUILTIN_CHAT_LABEL = "Offline suggester (built-in)"
+PRESET_KINDS_SHOWN = ("appearance", "pose")
+
+
+@dataclass(frozen=True)
+class CatalogLists:
+    presets: dict[str, list[Preset]]
+    image_models: list[RoutedModel]
+    chat_models: list[tuple[str, str]]  # (id, label); the built-in one is the offline suggester
+
+
+def read_lists(ctx: Context) -> CatalogLists:
+    """Blocking: every list the editor shows, for a worker thread."""
+    chat = [(m.id, BUILTIN_CHAT_LABEL if p.name == "builtin" else m.display_name) for m, p in chat_models(ctx)]
+    return CatalogLists(presets={kind: list_presets(ctx.db, kind) for kind in PRESET_KINDS_SHOWN},
+                        image_models=list_image_models(ctx.db), chat_models=chat)
 
 
 class Catalog:
-    def __init__(self, session: TabSession) -> None:
-        self.session = session
-        self._templates: list[CharacterTemplate] | None = None
-        self._models: list[RoutedModel] | None = None
+    """Implements ``Choices`` once its lists are there (given, or :meth:`load`-ed)."""
 
-    def templates(self) -> list[CharacterTemplate]:
-        if self._templates is None:
-            self._templates = list_templates(self.session.ctx.db, self.session.user)
-        return self._templates
+    def __init__(self, session: TabSession, lists: CatalogLists | None = None) -> None:
+        self.session = session
+        self._lists = lists
+        self._loading: asyncio.Future[CatalogLists | None] | None = None
+        self._templates: list[CharacterTemplate] | None = None
+
+    async def load(self) -> None:
+        """Read the lists in a worker thread, once, however many parts ask at the same time."""
+        if self._lists is not None:
+            return
+        if self._loading is None:
+            self._loading = asyncio.ensure_future(run.io_bound(read_lists, self.session.ctx))
+        self._lists = await asyncio.shield(self._loading)
 
     def presets(self, kind: str) -> list[Preset]:
-        return list_presets(self.session.ctx.db, kind)
-
-    def chat_models(self) -> list[tuple[str, str]]:
-        """(id, label) of the active chat models for the suggestion selector; the built-in one is offline."""
-        return [(m.id, BUILTIN_CHAT_LABEL if p.name == "builtin" else m.display_name)
-                for m, p in chat_models(self.session.ctx)]
+        return self._loaded().presets[kind]
 
     def image_models(self) -> list[RoutedModel]:
-        if self._models is None:
-            self._models = list_image_models(self.session.ctx.db)
-        return self._models
+        return self._loaded().image_models
+
+    def chat_models(self) -> list[tuple[str, str]]:
+        return self._loaded().chat_models
+
+    async def templates(self) -> list[CharacterTemplate]:
+        if self._templates is None:
+            found = await run.io_bound(list_templates, self.session.ctx.db, self.session.user)
+            self._templates = found if found is not None else []
+        return self._templates
+
+    def _loaded(self) -> CatalogLists:
+        if self._lists is None:  # a part was built before its page loaded the lists: a bug, not a state
+            raise RuntimeError("the catalog is read in a worker thread first: await Catalog.load()")
+        return self._lists

@@ -16,25 +16,27 @@ from core.errors import StudioError, ValidationError
 from core.models import ApiToken, User
 from ui.components.app_header import app_header, sign_out_and_leave
 from ui.components.confirm_dialog import confirm
-from ui.session import require_user
+from ui.session import require_user_and
 
 
 def register(studio: Studio) -> None:
     @ui.page("/account", title="Account · Character Studio")
     async def account() -> None:
-        user = require_user(studio, "/account")
-        if user is None:
+        found = await require_user_and(studio, "/account", lambda user: auth.list_tokens(studio.ctx.db, user))
+        if found is None:
             return
-        AccountView(studio, user).build()
+        user, tokens = found
+        AccountView(studio, user, tokens).build()
 
 
 class AccountView:
     """One page instance: the profile, the token form and the token list."""
 
-    def __init__(self, studio: Studio, user: User) -> None:
+    def __init__(self, studio: Studio, user: User, tokens: list[ApiToken]) -> None:
         self.studio = studio
         self.db = studio.ctx.db
         self.user = user
+        self.tokens = tokens  # read in a worker thread: the list redraws from this, never from the database
         self.single_user = studio.ctx.settings.auth == "none"
 
     def build(self) -> None:
@@ -73,7 +75,7 @@ class AccountView:
             return
         self.name_input.value = ""
         self.show_new_token(plain)
-        self.token_list.refresh()
+        await self.reload_tokens()
 
     def show_new_token(self, plain: str) -> None:
         """The one time the plain token exists outside the caller's hands."""
@@ -94,9 +96,14 @@ class AccountView:
                     .mark("copy-token")
             ui.button("Done", on_click=self.new_token_box.clear).props("flat dense no-caps")
 
+    async def reload_tokens(self) -> None:
+        found = await run.io_bound(auth.list_tokens, self.db, self.user)
+        self.tokens = found if found is not None else self.tokens
+        self.token_list.refresh()
+
     @ui.refreshable_method
     def token_list(self) -> None:
-        tokens = auth.list_tokens(self.db, self.user)
+        tokens = self.tokens
         if not tokens:
             ui.label("No tokens yet.").classes("text-grey-7").mark("no-tokens")
             return
@@ -123,7 +130,7 @@ class AccountView:
             ui.notify(exc.message, type="negative")
         else:
             ui.notify("Token revoked", type="positive")
-        self.token_list.refresh()
+        await self.reload_tokens()
 
 
 def _when(moment: datetime | None) -> str:

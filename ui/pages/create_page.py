@@ -8,7 +8,7 @@ created. Someone else's character, public or not, is "not found" here: this page
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from core.container import Studio
 from ui.components.conflict_banner import conflict_banner
@@ -19,9 +19,10 @@ from ui.components.not_found import character_not_found
 from ui.components.portrait_panel import portrait_panel
 from ui.components.reference_image import reference_image
 from ui.components.tag_chips import tag_chips
+from ui.controllers.catalog import read_lists
 from ui.controllers.character import read_opening
 from ui.form_controller import FormTab
-from ui.session import require_user
+from ui.session import require_user_and
 
 
 def register(studio: Studio) -> None:
@@ -35,14 +36,16 @@ def register(studio: Studio) -> None:
 
 
 async def build_form(studio: Studio, character_id: str | None, role: str) -> None:
-    user = require_user(studio, f"/create/{character_id}" if character_id else "/create")
-    if user is None:
+    path = f"/create/{character_id}" if character_id else "/create"
+    found = await require_user_and(studio, path, lambda user: (read_opening(studio.ctx, user, character_id),
+                                                              read_lists(studio.ctx)))
+    if found is None:
         return
-    opening = await run.io_bound(read_opening, studio.ctx, user, character_id)
-    if opening is None or not opening.found:
+    user, (opening, lists) = found
+    if not opening.found:
         character_not_found()
         return
-    tab = FormTab.compose(studio, user, role=role,
+    tab = FormTab.compose(studio, user, role=role, lists=lists,
                           on_created=lambda cid: ui.navigate.history.replace(f"/create/{cid}"),
                           on_saved_new=lambda cid: ui.navigate.to(f"/create/{cid}"))
     tab.character.show(opening)

@@ -26,7 +26,7 @@ SORTS: dict[str, str] = {"updated": "Recently updated", "created": "Newest", "na
 def register(studio: Studio) -> None:
     @ui.page("/", title="Character Studio")
     async def home() -> None:
-        user = require_user(studio, "/")
+        user = await require_user(studio, "/")
         if user is None:
             return
         view = HomeView(studio, user)

@@ -25,7 +25,7 @@ def register(studio: Studio) -> None:
         target = safe_next(next)
         if studio.ctx.settings.auth == "none":
             return RedirectResponse("/")
-        if current_user(studio) is not None:
+        if await current_user(studio) is not None:
             return RedirectResponse(target)
         first_start = await run.io_bound(auth.user_count, db) == 0
         with ui.column().classes("w-full max-w-sm mx-auto mt-10 px-4 gap-3"):

@@ -7,34 +7,43 @@ URL does not even confirm that it exists.
 
 from __future__ import annotations
 
-from nicegui import run, ui
+from nicegui import ui
 
 from core import characters, scenes
 from core.container import Studio
+from core.context import Context
 from core.errors import NotFound
 from core.models import Character, CharacterScene, User
 from ui.components.app_header import app_header
 from ui.components.not_found import character_not_found
-from ui.session import require_user
+from ui.session import require_user_and
 
 
 def register(studio: Studio) -> None:
     @ui.page("/character/{character_id}", title="Character · Character Studio")
     async def preview(character_id: str) -> None:
-        user = require_user(studio, f"/character/{character_id}")
-        if user is None:
+        found = await require_user_and(studio, f"/character/{character_id}",
+                                       lambda user: _read(studio.ctx, user, character_id))
+        if found is None:
             return
+        user, shown = found
         single_user = studio.ctx.settings.auth == "none"
         app_header(user, single_user=single_user, title="Preview")
-        try:
-            row = await run.io_bound(characters.get_character, studio.ctx, user, character_id)
-            scene_rows = await run.io_bound(scenes.list_scenes, studio.ctx, user, character_id)
-        except NotFound:
+        if shown is None:
             character_not_found()
             return
+        row, scene_rows = shown
         ui.page_title(f"{row.name} · Character Studio")
         character_view(row, scene_rows, user)
 
+
+
+def _read(ctx: Context, user: User, character_id: str) -> tuple[Character, list[CharacterScene]] | None:
+    """Blocking, in the page's one trip to a worker thread: the character and its scenes, or None."""
+    try:
+        return characters.get_character(ctx, user, character_id), scenes.list_scenes(ctx, user, character_id)
+    except NotFound:
+        return None
 
 
 def character_view(row: Character, scene_rows: list[CharacterScene], user: User) -> None:

@@ -7,6 +7,7 @@ Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -30,7 +31,7 @@ from ui.components.scenes_gallery import scenes_gallery
 from ui.components.studio_sidebar import sidebar_sections, studio_sidebar
 from ui.components.template_selector import open_template_selector
 from ui.controllers.character import read_opening
-from ui.session import require_user
+from ui.session import require_user_and
 from ui.studio_tab import StudioTab
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "studio.css"
@@ -48,11 +49,12 @@ def register(studio: Studio) -> None:
 
 
 async def build_studio(studio: Studio, character_id: str | None, role: str) -> None:
-    user = require_user(studio, f"/studio/{character_id}" if character_id else "/studio")
-    if user is None:
+    path = f"/studio/{character_id}" if character_id else "/studio"
+    found = await require_user_and(studio, path, lambda user: read_opening(studio.ctx, user, character_id))
+    if found is None:
         return
-    opening = await run.io_bound(read_opening, studio.ctx, user, character_id)
-    if opening is None or not opening.found:
+    user, opening = found
+    if not opening.found:
         character_not_found()
         return
     tab = StudioTab.compose(studio, user, role=role,
@@ -63,10 +65,10 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
     selector = _header(tab)
 
     async def prepare() -> None:
-        own = await run.io_bound(list_characters, studio.ctx, user, limit=200)
+        own, _ = await asyncio.gather(run.io_bound(list_characters, studio.ctx, user, limit=200), tab.load_content())
         state = tab.session.state
-        selector.set_options(selector_options(own, state.character_id, state.name), value=state.character_id or NEW)
-        await tab.load_content()
+        selector.set_options(selector_options(own or [], state.character_id, state.name),
+                             value=state.character_id or NEW)
 
     _body(tab, prepare)
 
@@ -79,8 +81,7 @@ def _header(tab: StudioTab) -> ui.select:
             .tooltip("Back to your characters")
         selector = character_selector([], state.character_id, state.role, state.name)
         import_card_button(tab.cards.import_card, session.ctx.settings.max_upload_bytes)
-        ui.button("Template", icon="style",
-                  on_click=lambda: open_template_selector(tab.catalog.templates(), character.apply_template)) \
+        ui.button("Template", icon="style", on_click=lambda: _open_templates(tab)) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
             .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
             .classes("max-md:hidden")
@@ -94,6 +95,10 @@ def _header(tab: StudioTab) -> ui.select:
         ui.button("Save", on_click=character.save).props("unelevated dense color=primary").classes("md:hidden") \
             .mark("mobile-save")
     return selector
+
+
+async def _open_templates(tab: StudioTab) -> None:
+    open_template_selector(await tab.catalog.templates(), tab.character.apply_template)
 
 
 def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
