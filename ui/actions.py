@@ -1,9 +1,9 @@
 """What the parts of a tab may ask of each other: small protocols, each naming one capability.
 
 Components take the state objects plus the narrowest of these (or a single callback), never a
-database session, a core service or a whole controller, so one component serves the studio, the create
-form and the preview alike, and a test can hand it a stub. The controllers in :mod:`ui.controllers`
-implement them; where one controller needs another's capability (scenes need a saved character,
+database session, a core service or a whole controller, so one component serves the studio and the
+create form alike, and a test can hand it a stub. The controllers in :mod:`ui.controllers` implement
+them; where one controller needs another's capability (scenes need a saved character,
 the gallery needs generation) it takes that capability through a protocol here, never the other
 controller's class, so no controller module imports another.
 """

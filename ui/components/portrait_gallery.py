@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nicegui import ui
+from nicegui.events import GenericEventArguments
 
 from ui.actions import GalleryActions
 from ui.components.deferred import Deferred, after_connect
 from ui.components.portrait_tile import PortraitTile
-from ui.gallery_state import Change, GalleryState
+from ui.gallery_state import Change, GalleryState, PortraitView
 
 GRID_STYLE = "grid-template-columns: repeat(auto-fill, minmax(130px, 1fr))"
 
@@ -75,7 +76,7 @@ class PortraitGallery:
                 self.tiles[view.id].set_primary(view.is_primary)
         self._sync()
 
-    def _add(self, view, at_front: bool) -> None:  # type: ignore[no-untyped-def]
+    def _add(self, view: PortraitView, at_front: bool) -> None:
         if view.id in self.tiles:
             return
         with self.grid:
@@ -89,6 +90,6 @@ class PortraitGallery:
         self.empty.set_visibility(not self.tiles and not self.gallery.portraits)
         self.more.set_visibility(self.gallery.has_more)
 
-    async def _on_visibility(self, event) -> None:  # type: ignore[no-untyped-def]
+    async def _on_visibility(self, event: GenericEventArguments) -> None:
         if event.args and self.gallery.has_more:
             await self.actions.load_more()

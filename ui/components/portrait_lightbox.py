@@ -6,7 +6,7 @@ One dialog per page, filled on demand, so a gallery of thousands costs nothing u
 from __future__ import annotations
 
 from nicegui import ui
-from nicegui.events import ValueChangeEventArguments
+from nicegui.events import KeyEventArguments, ValueChangeEventArguments
 
 from ui.actions import LightboxActions
 from ui.components.portrait_tile import confirm_delete
@@ -73,7 +73,7 @@ class PortraitLightbox:
         """Arrow keys and Esc belong to the lightbox only while it is open."""
         self.keyboard.active = bool(event.value)
 
-    def _on_key(self, event) -> None:  # type: ignore[no-untyped-def]
+    def _on_key(self, event: KeyEventArguments) -> None:
         if not event.action.keydown:
             return
         if event.key.arrow_left:
