@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import metadata
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from api import (
     account_routes,
@@ -25,6 +25,11 @@ from storage.local import LocalStorage
 ROUTERS = (portrait_function.router, account_routes.router, card_routes.router, character_routes.router,
            catalog_routes.router, health_routes.router)
 
+#: Every API router in one, put together once: the app includes one router, however many there are
+#: (FastAPI wraps the app's lifespan once per ``include_router``, and tests register on one app per run).
+api_router = APIRouter()
+for _router in ROUTERS:
+    api_router.include_router(_router)
 
 
 def _version() -> str:
@@ -48,7 +53,6 @@ API_DOCS: dict[str, Any] = {
 def register_api(app: FastAPI, studio: Studio) -> None:
     """Include the routers and the error handlers; routes reach ``studio`` through ``app.state.studio``."""
     install_error_handlers(app, lambda row: CharacterOut.model_validate(row).model_dump(mode="json"))
-    for router in ROUTERS:
-        app.include_router(router)
+    app.include_router(api_router)
     if isinstance(studio.ctx.storage, LocalStorage):  # S3 serves its own presigned URLs
         app.include_router(storage_routes.router, prefix=studio.ctx.storage.url_prefix)

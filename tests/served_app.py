@@ -11,8 +11,8 @@ before ``main.py`` reads them: see :func:`app_environment`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,14 +49,30 @@ def running_studio() -> Studio:
     return app.state.studio
 
 
+@contextmanager
+def one_run_of_the_app() -> Iterator[None]:
+    """Give NiceGUI's app back the lifespan it had before ``main.py`` ran on it.
+
+    FastAPI wraps an app's lifespan in one more layer for every ``include_router``, and NiceGUI's test
+    reset does not undo that: on the one app every test shares, the layers would pile up run after run
+    until entering the lifespan overflows the stack. The routers have no lifespan of their own.
+    """
+    lifespan = app.router.lifespan_context
+    try:
+        yield
+    finally:
+        app.router.lifespan_context = lifespan
+
+
 @asynccontextmanager
 async def serving(data_dir: Path, database_url: str = "") -> AsyncIterator[httpx.AsyncClient]:
     """Run ``main.py`` as the ``user`` fixture does, on :func:`app_environment`; yield a client on it."""
     with pytest.MonkeyPatch.context() as env:
         for name, value in app_environment(data_dir, database_url).items():
             env.setenv(name, value)
-        async with user_simulation(main_file=MAIN_FILE) as user:
-            yield user.http_client
+        with one_run_of_the_app():
+            async with user_simulation(main_file=MAIN_FILE) as user:
+                yield user.http_client
 
 
 @dataclass

@@ -1,5 +1,8 @@
 """Helpers of the storage tests: backends, fetching signed URLs over HTTP, test images built in memory.
 
+A local backend's signed URLs are fetched from the app ``main.py`` serves (``tests/served_app.py``),
+started on the backend's own directory and secret: the same route a browser would reach.
+
 The fixtures (the loopback S3 server, the parametrized ``backend``) are in ``storage_fixtures.py``,
 loaded with ``pytest_plugins``. Test images are built with Pillow here, never read from disk.
 """
@@ -17,16 +20,14 @@ from pathlib import Path
 import httpx
 import pillow_heif
 import pytest
-from fastapi import FastAPI
 from PIL import Image
 
-from api import storage_routes
 from storage.base import Storage
 from storage.local import LocalStorage
 from storage.s3 import S3Storage
+from tests.served_app import SECRET, serving
 
 BACKENDS = ["local", "s3"]
-SECRET = "test-secret"
 
 
 def unique_bucket() -> str:
@@ -40,18 +41,12 @@ def make_backend(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> S
     return S3Storage(bucket=unique_bucket(), endpoint_url=request.getfixturevalue("moto_endpoint"))
 
 
-def storage_app(storage: LocalStorage) -> FastAPI:
-    app = FastAPI()
-    app.include_router(storage_routes.router, prefix=storage.url_prefix)
-    app.dependency_overrides[storage_routes.local_storage] = lambda: storage
-    return app
-
-
 async def fetch(storage: Storage, url: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    """GET a signed URL the way a browser would: the app's route for local, the endpoint for S3."""
+    """GET a signed URL the way a browser would: for local storage, from the app ``main.py`` serves on
+    that storage's files (and ``SECRET``); for S3, from the endpoint itself."""
     if isinstance(storage, LocalStorage):
-        transport = httpx.ASGITransport(app=storage_app(storage))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert storage.root.name == "storage", "the app keeps its files in <data dir>/storage"
+        async with serving(storage.root.parent) as client:
             return await client.get(url, headers=headers)
     async with httpx.AsyncClient(trust_env=False) as client:
         return await client.get(url, headers=headers)

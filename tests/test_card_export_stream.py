@@ -15,14 +15,11 @@ from sqlmodel import select
 from core import characters, portraits
 from core.cards.export import export_card, export_card_sync
 from core.cards.pieces import StoredFileChanged
-from core.config import Settings
-from core.container import Studio
 from core.context import Context
 from core.events import EventBus
 from core.models import Character, CharacterPortrait, User
 from core.portraits import list_portraits
 from storage.base import USER_LIBRARY
-from tests.api_client import api_client, api_user
 from tests.cards_support import add_stored_portrait, card_texts, make_full_character, pixels
 from tests.factories import make_user
 
@@ -120,16 +117,3 @@ async def test_the_card_image_of_a_streamed_png_is_the_primary_portrait(ctx: Con
     again = await export_card(ctx, owner, character.id, "png", hold_limit=1)
     assert pixels(again.data) != pixels(stored)
 
-
-async def test_the_api_streams_a_large_export_with_its_length(ctx: Context) -> None:
-    small = Settings(data_dir=ctx.settings.data_dir, secret_key="test-secret", export_hold_bytes=1)
-    studio = Studio.create(Context(small, ctx.db, ctx.events, ctx.storage))
-    owner = api_user(studio, "owner@example.com")
-    character = await make_full_character(studio.ctx, owner.user)
-    held = await export_card(_uncached(ctx), owner.user, character.id, "charx")
-    async with api_client(studio) as client:
-        response = await client.get(f"/api/v1/characters/{character.id}/export?format=charx", headers=owner.headers)
-    assert response.status_code == 200
-    assert int(response.headers["content-length"]) == len(response.content) == held.size
-    assert response.content == held.data
-    await studio.generation.aclose()

@@ -13,6 +13,7 @@ A fixture that changes the configuration sets its ``STUDIO_*`` variable and is r
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -21,7 +22,14 @@ from nicegui.testing import User
 
 from core.container import Studio
 from core.db import Database
-from tests.served_app import app_environment, running_studio
+from tests.served_app import app_environment, one_run_of_the_app, running_studio
+
+
+@pytest.fixture(autouse=True)
+def _one_run_of_the_app() -> Iterator[None]:
+    """Set up before ``user`` and torn down after it: see :func:`tests.served_app.one_run_of_the_app`."""
+    with one_run_of_the_app():
+        yield
 
 
 @pytest.fixture(autouse=True)
