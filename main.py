@@ -10,10 +10,12 @@ import sys
 
 from nicegui import app, ui
 
+from api.request_guard import MULTIPART_OVERHEAD, BodyRule
 from api.routes import API_DOCS, register_api
-from core.bootstrap import build_context, prepare_database
-from core.config import Settings
+from core.bootstrap import build_context, prepare_database, protect_files
+from core.config import Settings, UnsafeConfiguration, check_serving
 from core.container import Studio
+from ui.components.file_picker import UPLOAD_PATH
 from ui.pages import register_pages
 
 COMMANDS = ("serve", "migrate", "create-user", "create-token")
@@ -22,7 +24,8 @@ COMMANDS = ("serve", "migrate", "create-user", "create-token")
 def create_app(studio: Studio) -> None:
     """Register every page and route on NiceGUI's app; called once, before ``ui.run``."""
     app.state.studio = studio  # for tests and admin hooks; pages get it passed explicitly
-    register_api(app, studio)
+    uploads = BodyRule(UPLOAD_PATH, studio.ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD, needs_token=False)
+    register_api(app, studio, extra_body_rules=[uploads])
     register_pages(studio)
     app.on_startup(studio.start)
     app.on_shutdown(studio.stop)
@@ -30,6 +33,11 @@ def create_app(studio: Studio) -> None:
 
 def serve() -> None:
     settings = Settings()  # read fresh: the test harness runs this file once per test
+    try:
+        check_serving(settings)
+    except UnsafeConfiguration as exc:
+        sys.exit(f"Character Studio refuses to start: {exc}")
+    protect_files(settings)
     ctx = build_context(settings)
     prepare_database(ctx)
     create_app(Studio.create(ctx))
@@ -43,6 +51,7 @@ def serve() -> None:
         storage_secret=settings.resolved_secret_key(),
         reconnect_timeout=settings.reconnect_timeout,
         fastapi_docs=API_DOCS,  # serves /openapi.json, /docs and /redoc (NiceGUI turns them off otherwise)
+        forwarded_allow_ips=settings.forwarded_allow_ips,  # proxies whose X-Forwarded-Proto is believed
     )
 
 

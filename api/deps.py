@@ -28,7 +28,11 @@ StudioDep = Annotated[Studio, Depends(get_studio)]
 
 def bearer_user(request: Request, studio: StudioDep) -> User:
     """The user of ``Authorization: Bearer <token>``, else 401."""
-    header = request.headers.get("authorization", "")
+    return user_from_header(studio, request.headers.get("authorization", ""))
+
+
+def user_from_header(studio: Studio, header: str) -> User:
+    """The user an ``Authorization`` header names (also checked before a body is read: api.request_guard)."""
     if not header:
         raise AuthError("Missing Authorization header")
     scheme, _, token = header.partition(" ")

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from core.errors import AuthError, Cancelled, Conflict, Forbidden, NotFound, StudioError, Unavailable, ValidationError
+from core.sign_in import TooManyAttempts
 from storage.images import ImageRejected
 
 STATUS: list[tuple[type[StudioError], int]] = [
@@ -34,6 +35,12 @@ def install_error_handlers(app: FastAPI, serialise_conflict: Any) -> None:
         if isinstance(exc, Conflict):
             extra["current"] = serialise_conflict(exc.current)
         return error_response(status, exc.message, exc.code, **extra)
+
+    @app.exception_handler(TooManyAttempts)
+    async def _too_many(_request: Request, exc: TooManyAttempts) -> JSONResponse:
+        response = error_response(429, exc.message, exc.code)
+        response.headers["Retry-After"] = str(int(exc.retry_after_s) + 1)
+        return response
 
     @app.exception_handler(ImageRejected)
     async def _image_rejected(_request: Request, exc: ImageRejected) -> JSONResponse:

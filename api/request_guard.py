@@ -8,7 +8,7 @@ parsed into memory before its 401. This ASGI middleware runs first:
 2. A body-carrying API request without a valid bearer token is answered 401 at once (the token is
    checked the same way the routes' ``CurrentUser`` dependency checks it).
 3. A body that streams in without a length (chunked) is counted as it arrives and cut at the limit:
-   the app sees the end of its input, and the caller gets 413.
+   the caller gets 413, and the app sees its client go away.
 
 Limits per route come from :class:`BodyRule` s (path prefixes, longest first); everything else gets
 ``default_limit``, a few MB, which is plenty for JSON.
@@ -29,7 +29,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 DEFAULT_LIMIT = 2 * 1024 * 1024
 MULTIPART_OVERHEAD = 64 * 1024  # boundaries and part headers around one file
 
-Authenticate = Callable[[str], None]  # raises AuthError for a bad "Authorization" header
+Authenticate = Callable[[str], object]  # raises AuthError for a bad "Authorization" header
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,19 @@ class BodyRule:
         return path.startswith(self.prefix) and path.endswith(self.suffix)
 
 
-class BodyTooLarge(Exception):
-    """Raised from ``receive`` when a streamed body passes its limit."""
+def api_body_rules(max_upload_bytes: int, max_reference_chars: int) -> list[BodyRule]:
+    """The API's limits: uploads take the upload limit plus multipart overhead, the portrait function
+    a ``data:`` reference as long as an upload, everything else the JSON default; every body but the
+    token exchange's waits for a valid bearer token."""
+    upload = max_upload_bytes + MULTIPART_OVERHEAD
+    return [
+        BodyRule("/api/v1/characters/import", upload),
+        BodyRule("/api/v1/characters/", upload, suffix="/reference-image"),
+        BodyRule("/functions/v1/character-portrait", max_reference_chars + MULTIPART_OVERHEAD),
+        BodyRule("/api/v1/auth/token", DEFAULT_LIMIT, needs_token=False),
+        BodyRule("/api/", DEFAULT_LIMIT),
+        BodyRule("/functions/", DEFAULT_LIMIT),
+    ]
 
 
 class RequestGuard:
@@ -80,28 +91,34 @@ class RequestGuard:
         await self._bounded(scope, receive, send, limit)
 
     async def _bounded(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        """Count the body as it streams in; past ``limit`` answer 413 ourselves and tell the app the
+        client went away (so it stops reading), dropping whatever it still tries to send."""
         received = 0
         started = False
+        refused = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise BodyTooLarge
+                    refused = True
+                    if not started:
+                        await _reject(send, 413, _too_large(limit), "body_too_large")
+                    return {"type": "http.disconnect"}
             return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except BodyTooLarge:
-            if not started:
-                await _reject(send, 413, _too_large(limit), "body_too_large")
+        await self.app(scope, counting_receive, tracking_send)
 
 
 def _declared_length(headers: dict[str, str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib import metadata
 from typing import Any
 
@@ -16,9 +17,13 @@ from api import (
     portrait_function,
     storage_routes,
 )
+from api.deps import user_from_header
 from api.errors import install_error_handlers
+from api.request_guard import BodyRule, RequestGuard, api_body_rules
 from api.schemas import CharacterOut
+from api.security_headers import SecurityHeaders
 from core.container import Studio
+from core.generation.references import max_reference_chars
 from storage.local import LocalStorage
 
 # The card router comes before the character router: ``POST /characters/import`` is its own route.
@@ -50,8 +55,16 @@ API_DOCS: dict[str, Any] = {
 }
 
 
-def register_api(app: FastAPI, studio: Studio) -> None:
-    """Include the routers and the error handlers; routes reach ``studio`` through ``app.state.studio``."""
+def register_api(app: FastAPI, studio: Studio, extra_body_rules: Sequence[BodyRule] = ()) -> None:
+    """Include the routers, the error handlers and the middlewares every request passes first: security
+    headers, and the request guard (bodies bounded, API callers authenticated before a body is read;
+    ``extra_body_rules`` for routes outside the API, such as the UI's upload route). Routes reach
+    ``studio`` through ``app.state.studio``."""
+    settings = studio.ctx.settings
+    app.add_middleware(RequestGuard, rules=[*api_body_rules(settings.max_upload_bytes,
+                                                             max_reference_chars(settings)), *extra_body_rules],
+                       authenticate=lambda header: user_from_header(studio, header))
+    app.add_middleware(SecurityHeaders)
     install_error_handlers(app, lambda row: CharacterOut.model_validate(row).model_dump(mode="json"))
     app.include_router(api_router)
     if isinstance(studio.ctx.storage, LocalStorage):  # S3 serves its own presigned URLs

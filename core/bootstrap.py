@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from core.config import Settings
 from core.context import Context
@@ -13,6 +14,21 @@ from storage.base import Storage
 from storage.local import LocalStorage
 
 log = logging.getLogger(__name__)
+
+
+def protect_files(settings: Settings) -> None:
+    """Keep what the server writes private to its own account: the data dir 0700, the SQLite files
+    and the secret 0600. The process umask (077) covers every file created from now on (storage
+    objects, NiceGUI's per-browser storage files, the database's journal); existing ones in the data
+    dir are tightened here."""
+    os.umask(0o077)
+    data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data.chmod(0o700)
+    for name in ("studio.db", "studio.db-wal", "studio.db-shm", "secret_key"):
+        path = data / name
+        if path.exists():
+            path.chmod(0o600)
 
 
 def build_context(settings: Settings) -> Context:

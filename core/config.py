@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     auth: Literal["password", "none"] = "password"
     # STUDIO_AUTH=none serves everyone as the admin: refused on a non-loopback host unless this is set
     allow_open_access: bool = False
+    # addresses of reverse proxies whose X-Forwarded-For/-Proto headers are believed (uvicorn's setting):
+    # behind such a proxy the studio sees https, and its session cookie is Secure
+    forwarded_allow_ips: str = "127.0.0.1"
     reconnect_timeout: float = 15.0
 
     s3_endpoint_url: str = ""

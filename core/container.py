@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 
 from core.context import Context
 from core.generation.service import GenerationService
+from core.sign_in import SignInThrottle
 
 
 @dataclass
 class Studio:
     ctx: Context
     generation: GenerationService
+    sign_ins: SignInThrottle = field(default_factory=SignInThrottle)  # failed sign-ins, UI and API alike
     _warming: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @classmethod

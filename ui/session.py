@@ -1,4 +1,12 @@
-"""Who is signed in to this browser: the session lives in NiceGUI's per-user storage.
+"""Who is signed in to this browser: a session token in an HttpOnly cookie, its row on the server.
+
+Signing in happens in two steps. The form (over the websocket) checks the password, through the
+throttle, and leaves a one-time *ticket*; the browser then loads ``/login/complete?ticket=...``, an
+HTTP answer that starts a new server-side session (:mod:`core.sessions`) and sets its cookie. So
+the token is new at every sign-in (a session fixed beforehand is worth nothing), never reaches page
+scripts, and is ``Secure`` whenever the request came over https (behind a proxy too: uvicorn takes
+the scheme from ``X-Forwarded-Proto`` sent by ``STUDIO_FORWARDED_ALLOW_IPS``). Signing out deletes
+the row, so every tab of this browser, in every process, is refused at its next save.
 
 ``STUDIO_AUTH=none`` turns sign-in off for a private machine: everyone is the one local user.
 Pages call :func:`require_user` (or :func:`require_user_and`) first; it sends a visitor without a
@@ -8,34 +16,43 @@ thread, never on the event loop every tab shares.
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
 
-from nicegui import app, run, ui
+from nicegui import run, ui
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
 
-from core import auth
+from core import auth, sessions
 from core.container import Studio
 from core.models import User
 
-SESSION_KEY = "user_id"
+COOKIE = "studio_session"
+COOKIE_MAX_AGE_S = 30 * 24 * 3600
+TICKET_TTL_S = 60.0
 T = TypeVar("T")
+_tickets: dict[str, tuple[str, str, float]] = {}  # ticket -> (user id, target, expiry); single use
 
 
-def _signed_in_id(studio: Studio) -> str | None:
-    """The browser's session (on the loop: NiceGUI's storage belongs to the request's context)."""
-    return None if studio.ctx.settings.auth == "none" else app.storage.user.get(SESSION_KEY)
+def session_token(studio: Studio) -> str | None:
+    """This page's session token (None with sign-in off): from the cookie of the page's request."""
+    if studio.ctx.settings.auth == "none":
+        return None
+    return ui.context.client.request.cookies.get(COOKIE)
 
 
-def _lookup(studio: Studio, user_id: str | None) -> User | None:
+def _lookup(studio: Studio, token: str | None) -> User | None:
     """Blocking: the account behind the session (the local user when sign-in is off)."""
     if studio.ctx.settings.auth == "none":
         return auth.local_user(studio.ctx.db)
-    return auth.get_user(studio.ctx.db, user_id) if user_id else None
+    return sessions.session_user(studio.ctx.db, token)
 
 
 async def current_user(studio: Studio) -> User | None:
-    return await run.io_bound(_lookup, studio, _signed_in_id(studio))
+    return await run.io_bound(_lookup, studio, session_token(studio))
 
 
 async def require_user(studio: Studio, path: str = "/") -> User | None:
@@ -51,10 +68,10 @@ async def require_user_and(studio: Studio, path: str, read: Callable[[User], T])
     needs rows before its first answer reads them together with the account. None after redirecting
     a visitor without a session to ``/login?next=path``.
     """
-    user_id = _signed_in_id(studio)
+    token = session_token(studio)
 
     def lookup() -> tuple[User, T] | None:
-        user = _lookup(studio, user_id)
+        user = _lookup(studio, token)
         return None if user is None else (user, read(user))
 
     found = await run.io_bound(lookup)
@@ -63,12 +80,45 @@ async def require_user_and(studio: Studio, path: str, read: Callable[[User], T])
     return found
 
 
-def sign_in(user: User) -> None:
-    app.storage.user[SESSION_KEY] = user.id
+def begin_sign_in(user: User, target: str) -> None:
+    """After the password was accepted: hand the browser to the HTTP step that sets the cookie."""
+    now = time.monotonic()
+    for stale in [t for t, (_, _, expiry) in _tickets.items() if expiry < now]:
+        del _tickets[stale]
+    ticket = secrets.token_urlsafe(32)
+    _tickets[ticket] = (user.id, safe_next(target), now + TICKET_TTL_S)
+    ui.navigate.to(f"/login/complete?ticket={ticket}")
 
 
-def sign_out() -> None:
-    app.storage.user.pop(SESSION_KEY, None)
+async def complete_sign_in(studio: Studio, request: Request, ticket: str) -> RedirectResponse:
+    """The HTTP step: a new session (the browser's old one ends), its cookie, then the target."""
+    user_id, target, expiry = _tickets.pop(ticket, ("", "/", 0.0))
+    if not user_id or expiry < time.monotonic():
+        return RedirectResponse("/login", status_code=303)
+    db, events = studio.ctx.db, studio.ctx.events
+
+    def rotate() -> str | None:
+        user = auth.get_user(db, user_id)
+        if user is None:
+            return None
+        sessions.end_session(db, events, request.cookies.get(COOKIE))
+        return sessions.start_session(db, user)
+
+    token = await run.io_bound(rotate)
+    if token is None:
+        return RedirectResponse("/login", status_code=303)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token, max_age=COOKIE_MAX_AGE_S, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https", path="/")
+    return response
+
+
+async def sign_out(studio: Studio, request: Request) -> RedirectResponse:
+    """End this browser's session everywhere and forget its cookie."""
+    await run.io_bound(sessions.end_session, studio.ctx.db, studio.ctx.events, request.cookies.get(COOKIE))
+    response = RedirectResponse("/login" if studio.ctx.settings.auth != "none" else "/", status_code=303)
+    response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
+    return response
 
 
 def safe_next(target: str | None) -> str:

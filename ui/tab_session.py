@@ -15,13 +15,16 @@ from typing import Any
 from nicegui import Event, run, ui
 from nicegui.client import Client
 
-from core import characters
+from core import characters, sessions
 from core.container import Studio
-from core.errors import StudioError
+from core.errors import AuthError, StudioError
 from core.events import Event as DomainEvent
-from core.events import Subscription
+from core.events import EventType, Subscription
 from core.models import User
+from ui.session import session_token
 from ui.state import AutoSaver, CharacterState, StudioOptions
+
+SIGNED_OUT = "You signed out in another tab: sign in again to keep editing (your text is still here)"
 
 
 class TabSession:
@@ -37,23 +40,36 @@ class TabSession:
         self.saver = AutoSaver(self.state, self._save_changes, delay=self.ctx.settings.autosave_delay_s,
                                follow_edits=autosave)
         self.tab_id = f"tab-{id(self)}"
+        self.sign_in_token = session_token(studio)  # None with sign-in off
         self.client: Client | None = None
         self.events: Event[[DomainEvent]] = Event()  # the shown character's domain events, for the controllers
         self._subscription: Subscription | None = None
+        self._signed_out: Subscription | None = None
 
     def attach(self, client: Client) -> None:
-        """Toasts reach this tab; a pending save is flushed when it disconnects; events stop when it goes."""
+        """Toasts reach this tab; a pending save is flushed when it disconnects; events stop when it goes;
+        signing this browser out (in any tab) sends it to the sign-in page."""
         self.client = client
         if self.autosave:
             client.on_disconnect(self.saver.flush)
         client.on_delete(self.close)
+        if self.sign_in_token is not None:
+            self._signed_out = self.ctx.events.subscribe(sessions.session_key(self.sign_in_token),
+                                                         self._on_session_event)
 
     def watch(self, character_id: str) -> None:
         """Listen to ``character_id``'s events from now on (before loading, so none is missed)."""
-        self.close()
+        self._unwatch()
         self._subscription = self.ctx.events.subscribe(character_id, self._relay)
 
     def close(self) -> None:
+        """The tab is gone: stop every subscription."""
+        self._unwatch()
+        if self._signed_out is not None:
+            self._signed_out.close()
+            self._signed_out = None
+
+    def _unwatch(self) -> None:
         if self._subscription is not None:
             self._subscription.close()
             self._subscription = None
@@ -79,6 +95,27 @@ class TabSession:
         await self.events.call(event)  # in order: the bus hands this tab one event at a time
 
     async def _save_changes(self, changes: dict[str, Any], version: int) -> tuple[dict[str, Any], int]:
-        row = await run.io_bound(characters.update_character, self.ctx, self.user, self.state.character_id,
-                                 changes, version, source=self.tab_id)
+        try:
+            row = await run.io_bound(self._save_if_signed_in, changes, version)
+        except AuthError:
+            self._to_sign_in()
+            raise
         return changes, row.version
+
+    def _save_if_signed_in(self, changes: dict[str, Any], version: int) -> Any:
+        """Blocking: the session must still be live (it may have ended in another process)."""
+        if self.sign_in_token is not None and sessions.session_user(self.ctx.db, self.sign_in_token) is None:
+            raise AuthError(SIGNED_OUT)
+        return characters.update_character(self.ctx, self.user, self.state.character_id, changes, version,
+                                           source=self.tab_id)
+
+    async def _on_session_event(self, event: DomainEvent) -> None:
+        if event.type == EventType.SESSION_ENDED:
+            self._to_sign_in()
+
+    def _to_sign_in(self) -> None:
+        if self.client is None or self.client.is_deleted:
+            return
+        with self.client:
+            ui.notify(SIGNED_OUT, type="warning")
+            ui.navigate.to("/login")

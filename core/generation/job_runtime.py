@@ -82,7 +82,8 @@ class JobRuntime:
 
     async def sweep(self) -> list[str]:
         """Fail the stale jobs of every process now; returns their ids."""
-        failed = await asyncio.to_thread(jobs.fail_stale_jobs, self.ctx.db, self.stale_after)
+        failed = await asyncio.to_thread(jobs.fail_stale_jobs, self.ctx.db, self.stale_after,
+                                         alive=sorted(self._active))
         for job in failed:
             log.warning("job %s lost its process (no heartbeat for %s); marked failed", job.id, self.stale_after)
             self.ctx.events.publish(Event(EventType.JOB_FAILED, job.character_id or f"job:{job.id}",

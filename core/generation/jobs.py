@@ -12,6 +12,7 @@ whose heartbeat is fresh (on PostgreSQL under an advisory lock, on SQLite under 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -19,13 +20,21 @@ import sqlalchemy as sa
 from sqlmodel import col, select, update
 
 from core.db import Database
-from core.errors import NotFound
+from core.errors import NotFound, StudioError
 from core.models import Job, User, utcnow
 
 STALE_AFTER = timedelta(seconds=60)  # the start-up sweep on PostgreSQL, before this process has any job
 INTERRUPTED = "Interrupted: the server stopped while this job was running"
 DEFAULT_ESTIMATE_S = 20.0  # the seed's estimate when a model has no history yet
 ACTIVE = ("queued", "processing")
+
+
+class JobEnded(StudioError):
+    """The job waiting for a slot was cancelled or failed meanwhile."""
+
+    code = "job_ended"
+
+
 _SLOTS_LOCK_KEY = 0x510_7510  # pg_advisory_xact_lock key: one slot claim at a time, across processes
 
 
@@ -56,7 +65,9 @@ def heartbeat(db: Database, job_ids: list[str]) -> None:
 
 def claim_slot(db: Database, job_id: str, user_id: str, *, per_user: int, overall: int,
                fresh_after: timedelta) -> bool:
-    """Move a queued job to processing if the user and the whole studio are under their limits.
+    """Move a queued job to processing if the user and the whole studio are under their limits;
+    False to wait. A job that is no longer queued (cancelled, or failed meanwhile) raises
+    :class:`JobEnded`: waiting for it would never end.
 
     Only processing jobs with a heartbeat newer than ``fresh_after`` count: a crashed process's jobs
     stop holding slots as soon as they go stale, before the sweep has even failed them.
@@ -67,6 +78,9 @@ def claim_slot(db: Database, job_id: str, user_id: str, *, per_user: int, overal
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SLOTS_LOCK_KEY})
         running = select(Job.user_id).where(col(Job.status) == "processing", col(Job.updated_at) >= cutoff)
         users = list(session.exec(running))
+        status = session.exec(select(Job.status).where(col(Job.id) == job_id)).first()
+        if status != "queued":
+            raise JobEnded(f"Job {job_id} is {status or 'gone'}")
         if len(users) >= overall or users.count(user_id) >= per_user:
             return False
         now = utcnow()
@@ -98,12 +112,17 @@ def get_job(db: Database, actor: User, job_id: str) -> Job:
     return job
 
 
-def fail_stale_jobs(db: Database, stale_after: timedelta = STALE_AFTER) -> list[Job]:
-    """Fail every active job whose heartbeat is older than ``stale_after``; returns them (failed)."""
+def fail_stale_jobs(db: Database, stale_after: timedelta = STALE_AFTER, *,
+                    alive: Iterable[str] = ()) -> list[Job]:
+    """Fail every active job whose heartbeat is older than ``stale_after``, except the ``alive`` ones
+    (the caller's own: it knows they run, however late its heartbeat); returns them (failed)."""
     cutoff = utcnow() - stale_after
+    query = select(Job).where(col(Job.status).in_(ACTIVE), col(Job.updated_at) < cutoff)
+    alive = list(alive)
+    if alive:
+        query = query.where(col(Job.id).not_in(alive))
     with db.write() as session:
-        stale = list(session.exec(select(Job).where(col(Job.status).in_(ACTIVE), col(Job.updated_at) < cutoff)
-                                  .with_for_update()))
+        stale = list(session.exec(query.with_for_update()))
         now = utcnow()
         for job in stale:
             job.status, job.error_message, job.completed_at, job.updated_at = "failed", INTERRUPTED, now, now

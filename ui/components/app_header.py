@@ -8,7 +8,6 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.models import User
-from ui.session import sign_out
 
 
 def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
@@ -22,12 +21,6 @@ def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
             .props('flat round dense aria-label="Account" data-testid="account-link"').mark("account-link") \
             .tooltip(user.email)
         if not single_user:
-            ui.button("Sign out", icon="logout", on_click=sign_out_and_leave) \
+            ui.button("Sign out", icon="logout", on_click=lambda: ui.navigate.to("/logout")) \
                 .props('flat dense no-caps data-testid="sign-out"').mark("sign-out")
     return header
-
-
-def sign_out_and_leave() -> None:
-    """End the session and show the sign-in page (the current page would only bounce there anyway)."""
-    sign_out()
-    ui.navigate.to("/login")

@@ -14,7 +14,7 @@ from core import auth
 from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import ApiToken, User
-from ui.components.app_header import app_header, sign_out_and_leave
+from ui.components.app_header import app_header
 from ui.components.confirm_dialog import confirm
 from ui.session import require_user_and
 
@@ -51,7 +51,8 @@ class AccountView:
                 if self.single_user:
                     ui.label("Single-user mode: sign-in is turned off on this machine.").classes("text-sm text-grey-7")
                 else:
-                    ui.button("Sign out", icon="logout", on_click=sign_out_and_leave).props("outline no-caps") \
+                    ui.button("Sign out", icon="logout", on_click=lambda: ui.navigate.to("/logout")) \
+                        .props("outline no-caps") \
                         .classes("self-start").mark("account-sign-out")
             with ui.card().classes("w-full"):
                 ui.label("API tokens").classes("text-lg font-semibold")

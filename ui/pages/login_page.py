@@ -9,12 +9,14 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from nicegui import run, ui
+from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from core import auth
 from core.container import Studio
 from core.errors import AuthError, ValidationError
-from ui.session import current_user, safe_next, sign_in, sign_out
+from core.sign_in import TooManyAttempts, sign_in
+from ui.session import begin_sign_in, complete_sign_in, current_user, safe_next, sign_out
 
 
 def register(studio: Studio) -> None:
@@ -36,10 +38,13 @@ def register(studio: Studio) -> None:
                 _sign_in_form(studio, target)
         return None
 
+    @ui.page("/login/complete")
+    async def login_complete(request: Request, ticket: str = "") -> RedirectResponse:
+        return await complete_sign_in(studio, request, ticket)
+
     @ui.page("/logout")
-    def logout() -> RedirectResponse:
-        sign_out()
-        return RedirectResponse("/login" if studio.ctx.settings.auth != "none" else "/")
+    async def logout(request: Request) -> RedirectResponse:
+        return await sign_out(studio, request)
 
 
 def _sign_in_form(studio: Studio, target: str) -> None:
@@ -55,23 +60,23 @@ def _sign_in_form(studio: Studio, target: str) -> None:
     async def submit() -> None:
         button.disable()
         try:
-            user = await run.io_bound(auth.authenticate, studio.ctx.db, email.value or "", password.value or "")
-        except AuthError as exc:
+            user = await sign_in(studio.ctx.db, studio.sign_ins, email.value or "", password.value or "",
+                                 ui.context.client.ip)
+        except (AuthError, TooManyAttempts) as exc:
             error.set_text(exc.message)
             error.visible = True
             password.value = ""
             return
         finally:
             button.enable()
-        sign_in(user)
-        ui.navigate.to(target)
+        begin_sign_in(user, target)
 
     password.on("keydown.enter", submit)
     button = ui.button("Sign in", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
 
 
 def _create_admin_form(studio: Studio, target: str) -> None:
-    """The very first account; ``core.auth.create_user`` makes the first account an admin."""
+    """The very first account, created only while there is none (two forms at once give one admin)."""
     ui.label("Create the admin account").classes("text-lg").mark("create-admin")
     ui.label("No account exists yet. The first account administers this studio.").classes("text-sm text-grey-7")
     email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
@@ -94,14 +99,18 @@ def _create_admin_form(studio: Studio, target: str) -> None:
             ui.navigate.to(f"/login?next={quote(target, safe='/')}")
             return
         try:
-            user = await run.io_bound(auth.create_user, studio.ctx.db, email.value or "", password.value or "")
+            user = await run.io_bound(lambda: auth.create_user(studio.ctx.db, email.value or "", password.value or "",
+                                                               only_if_first=True))
         except ValidationError as exc:
+            if "_" in exc.errors:  # someone else created the admin meanwhile
+                ui.notify(exc.message, type="warning")
+                ui.navigate.to(f"/login?next={quote(target, safe='/')}")
+                return
             for field, message in exc.errors.items():
                 fields.get(field, email).error = message
             return
-        sign_in(user)
         ui.notify("Admin account created", type="positive")
-        ui.navigate.to(target)
+        begin_sign_in(user, target)
 
     repeat.on("keydown.enter", submit)
     ui.button("Create account", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")

@@ -1,0 +1,70 @@
+"""Signing out ends every open tab of that browser (issue 13, point 12): before, a studio tab open
+during sign-out kept saving. Each sign-in is a new server-side session whose token lives only in an
+HttpOnly cookie."""
+
+from __future__ import annotations
+
+import pytest
+from nicegui.testing import User
+from sqlmodel import select
+
+from core import auth, characters
+from core.models import UserSession
+from core.sessions import end_session, session_user
+from tests.ui.conftest import running_studio
+from tests.ui.studio_pages import open_studio
+from tests.ui.test_pages_auth import ADMIN, PASSWORD, SLOW, sign_in_through_form
+
+pytestmark = pytest.mark.usefixtures("password_auth")
+DESCRIPTION = "A wandering cartographer who maps places that do not exist yet, kind but restless and curious."
+
+
+def _sessions() -> list[UserSession]:
+    with running_studio().ctx.db.read() as session:
+        return list(session.exec(select(UserSession)))
+
+
+async def test_each_sign_in_rotates_the_session_and_sign_out_ends_it(user: User) -> None:
+    auth.create_user(running_studio().ctx.db, ADMIN, PASSWORD)
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await user.should_see("Your characters", retries=SLOW)
+    [first] = _sessions()
+    cookie = user.http_client.cookies.get("studio_session")
+    assert cookie and first.token_hash not in cookie  # the browser holds the token, the row only its digest
+    await user.open("/logout")
+    await user.should_see("Sign in")
+    assert _sessions() == [] and user.http_client.cookies.get("studio_session") is None
+    assert session_user(running_studio().ctx.db, cookie) is None  # the old token, if someone kept it, opens nothing
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await user.should_see("Your characters", retries=SLOW)
+    [second] = _sessions()  # a new session: a token known before sign-in is worth nothing after it
+    assert second.id != first.id and user.http_client.cookies.get("studio_session") not in (None, cookie)
+
+
+async def test_an_open_studio_tab_stops_saving_and_goes_to_sign_in(user: User) -> None:
+    ctx = running_studio().ctx
+    owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
+    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await user.should_see("Your characters", retries=SLOW)
+    await open_studio(user, f"/studio/{character.id}")
+    token = user.http_client.cookies.get("studio_session")
+    end_session(ctx.db, ctx.events, token)  # what /logout in this browser's other tab does
+    await user.should_see("Sign in", retries=SLOW)
+    assert characters.get_character(ctx, owner, character.id).name == "Mira"
+
+
+async def test_a_save_after_sign_out_elsewhere_is_refused(user: User) -> None:
+    """The news can miss a tab (another process, an outage): the save itself checks the session."""
+    ctx = running_studio().ctx
+    owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
+    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await user.should_see("Your characters", retries=SLOW)
+    await open_studio(user, f"/studio/{character.id}")
+    with ctx.db.write() as session:  # the row goes without the event, as in another process
+        for row in session.exec(select(UserSession)):
+            session.delete(row)
+    user.find(marker="character-name").type(" Vale")
+    await user.should_see("Sign in", retries=SLOW)
+    assert characters.get_character(ctx, owner, character.id).name == "Mira"
