@@ -77,6 +77,7 @@ class CharacterOut(BaseModel):
     content_rating: str
     is_public: bool
     role: str
+    appearance_details: str | None
     traits: str | None
     persona: str | None
     image_url: str | None

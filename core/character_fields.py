@@ -22,7 +22,7 @@ ENUMS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
     "gender": GENDERS, "content_rating": CONTENT_RATINGS, "voice_tone": VOICE_TONES, "mood": MOODS,
     "role": ROLES,
 })
-TEXT_FIELDS = ("traits", "persona", "first_message", "system_prompt")  # optional long text, None when unset
+TEXT_FIELDS = ("appearance_details", "traits", "persona", "first_message", "system_prompt")  # optional, None when unset
 TAG_FIELDS = ("appearance_tags", "clothing_tags")  # short tags, de-duplicated
 LIST_FIELDS = ("alternate_greetings", "forbidden_phrases", "voice_examples")  # lists of longer texts
 EDITABLE_FIELDS = (

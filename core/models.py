@@ -126,7 +126,8 @@ class Character(SQLModel, table=True):
     content_rating: str = Field(default=DEFAULTS["content_rating"], sa_column=sa.Column(sa.String(10), nullable=False))
     is_public: bool = Field(default=DEFAULTS["is_public"], sa_column=sa.Column(sa.Boolean, nullable=False))
     role: str = Field(default=DEFAULTS["role"], sa_column=sa.Column(sa.String(10), nullable=False))
-    traits: str | None = _text(default=DEFAULTS["traits"])
+    appearance_details: str | None = _text(default=DEFAULTS["appearance_details"])  # looks, in prose
+    traits: str | None = _text(default=DEFAULTS["traits"])  # personality traits
     persona: str | None = _text(default=DEFAULTS["persona"])
     image_url: str | None = _text()
     reference_image_url: str | None = _text()

@@ -228,6 +228,7 @@ EVERY_FIELD: dict[str, Any] = {
     "persona": "Mira speaks softly and in metaphors.\nShe collects compasses.", "appearance_tags": ["silver hair",
                                                                                                    "green eyes"],
     "clothing_tags": ["travel cloak", "ink-stained gloves"], "voice_tone": "playful", "mood": "mysterious",
+    "appearance_details": "A thin scar through the left brow;\nink on her fingertips.",
     "first_message": "*Mira looks up from a half-drawn map.* Oh! You found me.",
     "system_prompt": "You are {{char}}. Stay in character.",
     "alternate_greetings": ["Lost? Good. The best maps start that way.", "Hold this corner, would you?"],

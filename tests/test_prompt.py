@@ -60,3 +60,13 @@ def test_full_order_and_determinism() -> None:
     assert prompt == build_prompt(**kwargs)  # type: ignore[arg-type]
     assert prompt == ", ".join([QUALITY_TAGS, "1girl, beautiful woman", "red hair", "wearing green dress",
                                 "standing", "in a forest", IDENTITY_PHRASE, QUALITY_ENHANCERS])
+
+
+def test_appearance_details_follow_the_tags_and_are_left_out_when_empty() -> None:
+    with_details = build_prompt(gender="female", appearance_tags=["red hair"], clothing_tags=["coat"],
+                                appearance_details="  A thin scar\nthrough the left brow. ")
+    assert "red hair, A thin scar through the left brow, wearing coat" in with_details
+    assert build_prompt(gender="female", appearance_tags=["red hair"], appearance_details="  ") == \
+        build_prompt(gender="female", appearance_tags=["red hair"])  # the seed's prompt when there are none
+    long = build_prompt(gender="female", appearance_details="x" * 500)
+    assert "x" * 200 in long and "x" * 201 not in long

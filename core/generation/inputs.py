@@ -42,6 +42,7 @@ class ResolvedCharacter:
     content_rating: str
     appearance_tags: list[str]
     clothing_tags: list[str]
+    appearance_details: str = ""
 
 
 def validate_request(request: PortraitRequest) -> None:
@@ -87,7 +88,7 @@ def resolve_character(ctx: Context, actor: User, request: PortraitRequest) -> Re
             except Forbidden as exc:
                 raise NotFound("Character not found") from exc
         return ResolvedCharacter(c.id, c.name, c.gender, request.content_rating or c.content_rating,
-                                 list(c.appearance_tags), list(c.clothing_tags))
+                                 list(c.appearance_tags), list(c.clothing_tags), c.appearance_details or "")
     return _inline(request.character_data or {}, request.content_rating)
 
 
@@ -107,5 +108,6 @@ def _inline(data: dict[str, Any], rating: str | None) -> ResolvedCharacter:
             errors[f"characterData.{field_name}"] = str(exc)
     if errors:
         raise ValidationError(errors)
+    details = data.get("appearance_details")
     return ResolvedCharacter(None, str(name).strip(), gender, rating or "nsfw", tags["appearance_tags"],
-                             tags["clothing_tags"])
+                             tags["clothing_tags"], details.strip() if isinstance(details, str) else "")

@@ -1,9 +1,10 @@
 """The portrait prompt, built by the seed's rules in the seed's order. Pure and deterministic.
 
-1. quality tags; 2. the gender tag; 3. up to 8 appearance tags; 4. up to 4 clothing tags as
-"wearing ..."; 5. presets pose, expression, outfit, camera; 6. the user's prompt (cut at 200
-characters, as the seed does: the API refuses longer input before it gets here); 7. the identity
-phrase when a reference image is used; 8. the quality enhancers.
+1. quality tags; 2. the gender tag; 3. up to 8 appearance tags, then the appearance details (the
+character's looks in prose, cut at 200 characters; not in the seed, left out when empty); 4. up to 4
+clothing tags as "wearing ..."; 5. presets pose, expression, outfit, camera; 6. the user's prompt (cut
+at 200 characters, as the seed does: the API refuses longer input before it gets here); 7. the
+identity phrase when a reference image is used; 8. the quality enhancers.
 """
 
 from __future__ import annotations
@@ -17,16 +18,20 @@ MAX_APPEARANCE_TAGS = 8
 MAX_CLOTHING_TAGS = 4
 PRESET_ORDER = ("pose", "expression", "outfit", "camera")
 MAX_USER_PROMPT = 200
+MAX_APPEARANCE_DETAILS = 200
 IDENTITY_PHRASE = "maintain same character identity, consistent features"
 QUALITY_ENHANCERS = "studio photography, professional lighting, sharp focus, detailed face"
 
 
 def build_prompt(*, gender: str | None, appearance_tags: Sequence[str] = (), clothing_tags: Sequence[str] = (),
                  presets: Mapping[str, str | None] | None = None, user_prompt: str | None = None,
-                 i2i: bool = False) -> str:
+                 i2i: bool = False, appearance_details: str | None = None) -> str:
     """Join the parts with ", " in the seed's order; empty parts are left out."""
     parts: list[str] = [QUALITY_TAGS, gender_tag(gender)]
     parts.extend(_clean(appearance_tags)[:MAX_APPEARANCE_TAGS])
+    details = " ".join((appearance_details or "").split())
+    if details:
+        parts.append(details[:MAX_APPEARANCE_DETAILS].rstrip(" ,."))
     clothing = _clean(clothing_tags)[:MAX_CLOTHING_TAGS]
     if clothing:
         parts.append("wearing " + ", ".join(clothing))

@@ -81,7 +81,8 @@ class GenerationService:
         candidates = await asyncio.to_thread(route_image_request, self.ctx.db, api_model_id=request.api_model_id,
                                              i2i=reference is not None)
         prompt = build_prompt(gender=character.gender, appearance_tags=character.appearance_tags,
-                              clothing_tags=character.clothing_tags, presets=request.presets,
+                              clothing_tags=character.clothing_tags, appearance_details=character.appearance_details,
+                              presets=request.presets,
                               user_prompt=request.prompt_override, i2i=reference is not None)
         job = await asyncio.to_thread(jobs.create_job, self.ctx.db, actor, character_id=character.id,
                                       api_model_id=candidates[0].model.id, prompt=prompt,

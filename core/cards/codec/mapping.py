@@ -36,8 +36,8 @@ STUDIO_EXTENSION = "character_studio"
 EXTENSION_FORMAT = 1
 REFERENCE_ASSET_TYPE = "x_character_studio_reference"
 #: Studio fields carried in the extension (the others are card fields of their own).
-EXT_FIELDS = ("description", "persona", "gender", "content_rating", "role", "appearance_tags", "clothing_tags",
-              "voice_tone", "mood", "forbidden_phrases", "voice_examples", "default_presets")
+EXT_FIELDS = ("description", "persona", "gender", "content_rating", "role", "appearance_tags", "appearance_details",
+              "clothing_tags", "voice_tone", "mood", "forbidden_phrases", "voice_examples", "default_presets")
 SCENE_EXPORT_FIELDS = ("scene_name", "scene_description", "scene_prompt", "scene_type", "scene_starters",
                        "system_prompt", "priority")
 #: Card prompt field -> the studio values it is composed of ("scenario" = top scene's description).

@@ -13,6 +13,7 @@ studio description followed by two headed sections, which any model reads as pla
     ## Profile
     Gender: female
     Appearance: silver hair, green eyes
+    Appearance details: a thin scar through the left brow
     Outfit: red coat
     Voice: warm
     Mood: friendly
@@ -32,8 +33,8 @@ from typing import Any
 PERSONA_HEADING = "## Persona"
 PROFILE_HEADING = "## Profile"
 START = "<START>"
-DESCRIPTION_GROUP = ("description", "persona", "gender", "appearance_tags", "clothing_tags", "voice_tone", "mood",
-                     "forbidden_phrases")
+DESCRIPTION_GROUP = ("description", "persona", "gender", "appearance_tags", "appearance_details", "clothing_tags",
+                     "voice_tone", "mood", "forbidden_phrases")
 _SECTION = re.compile(r"(?m)^(## Persona|## Profile)[ \t]*\n")
 _START_LINE = re.compile(r"(?im)^[ \t]*<START>[ \t]*$")
 
@@ -57,6 +58,8 @@ def compose_profile(values: dict[str, Any]) -> str:
         lines.append(f"Gender: {gender}")
     if values.get("appearance_tags"):
         lines.append("Appearance: " + ", ".join(values["appearance_tags"]))
+    if values.get("appearance_details"):
+        lines.append("Appearance details: " + " ".join(values["appearance_details"].split()))
     if values.get("clothing_tags"):
         lines.append("Outfit: " + ", ".join(values["clothing_tags"]))
     if values.get("voice_tone"):
