@@ -19,8 +19,9 @@ def test_existing_characters_keep_their_traits_and_get_empty_details(db: Databas
         command.downgrade(config, "0003")
         conn.execute(sa.text("DELETE FROM characters"))
         conn.execute(sa.text("DELETE FROM users"))
-        conn.execute(sa.text("INSERT INTO users (id, email, password_hash, display_name, is_admin, created_at, updated_at) "
-                             "VALUES ('u1', 'old@example.com', 'x', 'Old', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO users (id, email, password_hash, display_name, is_admin, created_at, updated_at) "
+            "VALUES ('u1', 'old@example.com', 'x', 'Old', false, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
         conn.execute(sa.text(
             "INSERT INTO characters (id, user_id, name, description, gender, content_rating, is_public, role, "
             "traits, appearance_tags, clothing_tags, voice_tone, mood, alternate_greetings, forbidden_phrases, "
