@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -33,6 +34,7 @@ from core.suggest import (
     offline_values,
     suggest,
 )
+from core.suggest.offline import near_duplicate
 
 MIRA = {
     "name": "Mira", "gender": "female", "mood": "flirty", "voice_tone": "teasing", "content_rating": "sfw",
@@ -150,7 +152,7 @@ def config(server: tuple[str, FakeModel], scenario: str, **kw: Any) -> ChatConfi
 @pytest.mark.parametrize(("tag", "expected"), [
     ("long red hair", "physical"), ("green eyes", "physical"), ("freckles", "physical"), ("tall", "physical"),
     ("pale skin", "physical"), ("sleeve tattoo", "physical"), ("red-haired", "physical"),
-    ("red dress", "clothing"), ("leather boots", "clothing"), ("round glasses", "clothing"),
+    ("red dress", "clothing"), ("leather boots", "clothing"), ("round glasses", "physical"),
     ("silver necklace", "clothing"), ("hair ribbon", "clothing"), ("short skirt", "clothing"),
     ("knee-high socks", "clothing"), ("Dresses", "clothing"), ("mysterious aura", None),
 ])
@@ -203,9 +205,27 @@ def test_offline_traits_keep_the_persons_own() -> None:
 
 def test_offline_works_for_an_empty_character() -> None:
     values = offline_values({}, "all")
-    assert values["description"].startswith("This character is")
-    assert "They are" in values["description"] or "they " in values["description"]
+    assert values["description"].startswith("They are")  # never "This character is ..."
+    assert all("This character" not in str(value) for value in values.values())
     assert validate_changes(values, strict_description=True) == values
+
+
+def test_offline_uses_the_name_and_says_nothing_twice_in_description_and_persona() -> None:
+    values = offline_values(MIRA, "all")
+    assert values["description"].startswith("Mira is") and values["persona"].startswith("Mira is")
+    sentences = lambda text: {part.strip() for part in re.split(r"[.\n]", text) if len(part.strip()) > 12}  # noqa: E731
+    assert sentences(values["description"]) & sentences(values["persona"]) == set()
+    assert MIRA["description"].split(".")[0] not in values["persona"]  # no copy of the person's own text
+
+
+def test_suggested_tags_never_near_duplicate_the_characters_own() -> None:
+    tags = offline_values({**MIRA, "appearance_tags": ["messy chestnut hair", "round glasses"],
+                           "clothing_tags": []}, "appearance")
+    physical, clothing = tags["appearance_tags"], tags["clothing_tags"]
+    assert "round glasses" in physical and all("glasses" not in t for t in clothing)
+    assert [t for t in physical if t.endswith("hair")] == ["messy chestnut hair"]
+    assert near_duplicate("chestnut hair", ["messy chestnut hair"]) and near_duplicate("hazel eyes", ["green eyes"])
+    assert not near_duplicate("freckles", ["messy chestnut hair"])
 
 
 async def test_unknown_field_is_a_clear_value_error(server: tuple[str, FakeModel]) -> None:

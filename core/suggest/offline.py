@@ -81,7 +81,9 @@ class _Character:
         self.appearance = _usable_tags(data.get("appearance_tags"))
         self.clothing = _usable_tags(data.get("clothing_tags"))
         self.words = {**_PRONOUNS[self.gender]}
-        self.words["name"] = self.name or "This character"  # third person singular, whatever the pronoun
+        self.words["name"] = self.name or _cap(self.words["subj"])  # never "This character"
+        # how a sentence about the character starts: "Mira is", or for a nameless one "She is" / "They are"
+        self.words["lead"] = f"{self.name} is" if self.name else f"{_cap(self.words['subj'])} {self.words['is']}"
 
     def fingerprint(self) -> str:
         return json.dumps([self.name, self.gender, self.description, self.mood, self.voice_tone, self.traits,
@@ -129,6 +131,34 @@ def offline_values(character: Mapping[str, Any], field: str) -> dict[str, Any]:
     return builder(_Character(character))
 
 
+def near_duplicate(tag: str, existing: list[str]) -> bool:
+    """True when ``tag`` says again what one of ``existing`` says: the same words, one's words inside
+    the other's ("chestnut hair" beside "messy chestnut hair"), or the same head noun of a feature that
+    is had once ("green eyes" beside "hazel eyes")."""
+    words = _words(tag)
+    if not words:
+        return True
+    for other in existing:
+        theirs = _words(other)
+        if words <= theirs or theirs <= words:
+            return True
+        if _head(tag) in _SINGLE_FEATURES and _head(tag) == _head(other):
+            return True
+    return False
+
+
+_SINGLE_FEATURES = frozenset({"hair", "eyes", "eye", "skin", "build", "figure", "frame", "complexion", "lips"})
+
+
+def _words(tag: str) -> frozenset[str]:
+    return frozenset(TOKEN.findall(tag.lower()))
+
+
+def _head(tag: str) -> str:
+    found = TOKEN.findall(tag.lower())
+    return found[-1] if found else ""
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
@@ -166,13 +196,13 @@ def _appearance(c: _Character) -> dict[str, Any]:
     for tag in candidates:
         if len(physical) >= APPEARANCE_SUGGEST_MAX:
             break
-        if categorize_tag(tag) != "clothing" and tag.casefold() not in {t.casefold() for t in physical}:
+        if categorize_tag(tag) != "clothing" and not near_duplicate(tag, physical):
             physical.append(tag)
     outfit = rng.sample(vocab["outfits"][c.mood], len(vocab["outfits"][c.mood]))
     for tag in outfit:
         if len(clothing) >= 3:
             break
-        if tag.casefold() not in {t.casefold() for t in clothing}:
+        if not near_duplicate(tag, clothing):
             clothing.append(tag)
     return {"appearance_tags": clean_tags(physical), "clothing_tags": clean_tags(clothing)}
 
@@ -200,25 +230,23 @@ def _description(c: _Character) -> dict[str, Any]:
     mood_word = vocab["mood_words"][c.mood]
     article = "an" if mood_word[0] in "aeiou" else "a"
     traits = [t for t in _trait_list(c) if len(t) <= 40 and t != mood_word][:3]
-    text = (f"{c.words['name']} is {article} {mood_word} {c.words['noun']} with "
+    text = (f"{c.words['lead']} {article} {mood_word} {c.words['noun']} with "
             f"{_join(looks['appearance_tags'][:3])}. ")
     text += _cap(c.fill("{subj} " + vocab["hooks"][c.mood])) + ". "
     if looks["clothing_tags"]:
         text += f"Signature look: {_join(looks['clothing_tags'][:2])}. "
-    text += f"Known for being {_join(traits)}, " + c.fill("{subj} speak{s} in ") + vocab["tone_speech"][c.voice_tone]
-    text += "." if rng.random() < 0.5 else f", and {c.words['poss']} favourite thing is {rng.choice(vocab['likes'])}."
+    text += f"Known for being {_join(traits)}"
+    text += "." if rng.random() < 0.5 else f"; {c.words['poss']} favourite thing is {rng.choice(vocab['likes'])}."
     return {"description": fit_text(text, DESCRIPTION_MAX_FORM)}
 
 
 def _persona(c: _Character) -> dict[str, Any]:
+    """How the character plays: traits, speech, likes and dislikes - nothing the description says
+    already (no copy of its first line, nor of its hook)."""
     vocab, rng = vocabulary(), c.rng("persona")
     traits = _trait_list(c)
-    lines = []
-    if c.description:
-        lines.append(c.description.split("\n")[0].strip())
-    lines.append(f"{c.words['name']} is {_join(traits)}.")
+    lines = [f"{c.words['lead']} {_join(traits)}."]
     lines.append(_cap(c.fill("{subj} speak{s} in ")) + vocab["tone_speech"][c.voice_tone] + ".")
-    lines.append(_cap(c.fill("{subj} " + vocab["hooks"][c.mood])) + ".")
     lines.append(f"Likes: {_join(rng.sample(vocab['likes'], 3))}.")
     lines.append(f"Dislikes: {_join(rng.sample(vocab['dislikes'], 2))}.")
     return {"persona": "\n".join(lines)}
