@@ -7,7 +7,6 @@ unreachable server is an error, never a skip.
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -26,10 +25,9 @@ from core.migrate import upgrade
 from core.seed import seed_database
 from core.workers import Workers
 from storage.local import LocalStorage
+from tests.support.databases import BACKENDS, POSTGRES_URL
 
-POSTGRES_URL = os.environ.get("STUDIO_TEST_POSTGRES_URL", "")
-BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES_URL else [])
-collect_ignore_glob = [] if POSTGRES_URL else ["test_*_pg.py"]  # PostgreSQL-only: never skipped
+collect_ignore_glob = [] if POSTGRES_URL else ["*/test_*_pg.py"]  # PostgreSQL-only: never skipped
 
 
 @pytest.fixture(scope="session")

@@ -22,12 +22,12 @@ from nicegui.testing import User
 
 from core.container import Studio
 from core.db import Database
-from tests.served_app import app_environment, one_run_of_the_app, running_studio
+from tests.support.served_app import app_environment, one_run_of_the_app, running_studio
 
 
 @pytest.fixture(autouse=True)
 def _one_run_of_the_app() -> Iterator[None]:
-    """Set up before ``user`` and torn down after it: see :func:`tests.served_app.one_run_of_the_app`."""
+    """Set up before ``user`` and torn down after it: see :func:`tests.support.served_app.one_run_of_the_app`."""
     with one_run_of_the_app():
         yield
 

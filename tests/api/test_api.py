@@ -12,8 +12,8 @@ from core.container import Studio
 from core.events import Event, EventType
 from core.generation import jobs
 from core.models import ApiModel
-from tests.factories import DESCRIPTION
-from tests.served_app import api_user
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import api_user
 
 PORTRAIT = "/functions/v1/character-portrait"
 

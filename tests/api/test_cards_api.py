@@ -10,7 +10,7 @@ from httpx import AsyncClient
 
 from core.cards.export import export_card
 from core.container import Studio
-from tests.cards_support import (
+from tests.support.cards import (
     LOREBOOK_V2,
     card_texts,
     charx_bytes,
@@ -22,8 +22,8 @@ from tests.cards_support import (
     v1_card,
     v2_png,
 )
-from tests.factories import DESCRIPTION
-from tests.served_app import api_user
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import api_user
 
 IMPORT = "/api/v1/characters/import"
 HOLD_ALL = 1 << 30  # an export held in memory, however large

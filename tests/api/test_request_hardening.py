@@ -12,7 +12,7 @@ from httpx import AsyncClient
 
 from core.container import Studio
 from core.sign_in import LOCK_AFTER, SignInThrottle
-from tests.served_app import PASSWORD, api_user
+from tests.support.served_app import PASSWORD, api_user
 
 MB = 1024 * 1024
 

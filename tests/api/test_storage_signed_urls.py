@@ -11,7 +11,7 @@ from nicegui.testing import User
 
 from storage.base import REFERENCE_IMAGES, USER_LIBRARY
 from storage.local import LocalStorage
-from tests.served_app import SECRET, running_studio
+from tests.support.served_app import SECRET, running_studio
 
 KEY = "u1/c1/ref.png"
 PNG = b"\x89PNG\r\n\x1a\n-fake-but-typed"

@@ -7,9 +7,9 @@ from playwright.sync_api import Page, expect
 
 from core import characters
 from core.cards.codec.png_chunks import text_chunks
-from tests.browser.app_process import StudioApp, wait_until
-from tests.browser.conftest import Screenshot
-from tests.cards_support import v2_png
+from tests.support.app_process import StudioApp, wait_until
+from tests.support.browser import Screenshot
+from tests.support.cards import v2_png
 
 pytestmark = pytest.mark.browser
 

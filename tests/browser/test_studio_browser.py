@@ -15,8 +15,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from core import characters
-from tests.browser.app_process import StudioApp, wait_until
-from tests.browser.conftest import MakeCharacter, Screenshot, settle, unsettled
+from tests.support.app_process import StudioApp, wait_until
+from tests.support.browser import MakeCharacter, Screenshot, settle, unsettled
 
 pytestmark = pytest.mark.browser
 

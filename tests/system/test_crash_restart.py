@@ -7,7 +7,7 @@ import os
 import signal
 from pathlib import Path
 
-from tests.browser.app_process import session_processes, start_studio, wait_until
+from tests.support.app_process import session_processes, start_studio, wait_until
 
 
 def test_workers_die_with_the_server_and_a_restart_gets_the_same_port(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.browser.app_process import ROOT, child_env, start_studio
+from tests.support.app_process import ROOT, child_env, start_studio
 
 
 def test_open_access_on_every_interface_refuses_to_start_and_says_why(tmp_path: Path) -> None:

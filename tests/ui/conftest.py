@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from nicegui import app
-
-from core.container import Studio
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +23,3 @@ def studio_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def password_auth(monkeypatch: pytest.MonkeyPatch) -> None:
     """Request before ``user`` to run the app with sign-in on."""
     monkeypatch.setenv("STUDIO_AUTH", "password")
-
-
-def running_studio() -> Studio:
-    """The container ``main.py`` built for this test (available once ``user`` has started)."""
-    return app.state.studio

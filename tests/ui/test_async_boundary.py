@@ -18,10 +18,10 @@ from sqlalchemy import event
 
 from core import auth, characters, portraits, scenes
 from core.templates import list_templates
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.waiting import eventually
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
+from tests.support.waiting import eventually
 
 
 @contextmanager

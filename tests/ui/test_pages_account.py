@@ -8,8 +8,8 @@ from nicegui.testing import User
 
 from core import auth
 from core.errors import AuthError
-from tests.ui.conftest import running_studio
-from tests.ui.pages_support import SLOW, account, local_account, sign_in_through_form
+from tests.support.pages import SLOW, account, local_account, sign_in_through_form
+from tests.support.served_app import running_studio
 
 
 async def test_create_token_shows_it_once_and_it_authenticates(user: User) -> None:

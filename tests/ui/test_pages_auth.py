@@ -6,7 +6,7 @@ import pytest
 from nicegui.testing import User
 
 from core import auth
-from tests.ui.conftest import running_studio
+from tests.support.served_app import running_studio
 
 pytestmark = pytest.mark.usefixtures("password_auth")
 

@@ -6,9 +6,9 @@ import pytest
 from nicegui.testing import User
 
 from core import characters
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.pages_support import SLOW, account, character_of, eventually, local_account, sign_in_through_form
+from tests.support.factories import DESCRIPTION
+from tests.support.pages import SLOW, account, character_of, eventually, local_account, sign_in_through_form
+from tests.support.served_app import running_studio
 
 
 def _own() -> list:  # type: ignore[type-arg]

@@ -6,8 +6,8 @@ import pytest
 from nicegui.testing import User
 
 from core import scenes
-from tests.ui.conftest import running_studio
-from tests.ui.pages_support import account, character_of, local_account, sign_in_through_form
+from tests.support.pages import account, character_of, local_account, sign_in_through_form
+from tests.support.served_app import running_studio
 
 
 async def test_owner_sees_everything_others_would(user: User) -> None:

@@ -11,11 +11,12 @@ from sqlmodel import select
 from core import auth, characters
 from core.models import UserSession
 from core.sessions import end_session, session_user
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.test_pages_auth import ADMIN, PASSWORD, SLOW, sign_in_through_form
+from tests.support.pages import PASSWORD, SLOW, sign_in_through_form
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
 
 pytestmark = pytest.mark.usefixtures("password_auth")
+ADMIN = "admin@example.com"
 DESCRIPTION = "A wandering cartographer who maps places that do not exist yet, kind but restless and curious."
 
 

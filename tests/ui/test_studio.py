@@ -6,10 +6,10 @@ from nicegui import ui
 from nicegui.testing import User
 
 from core import auth, characters, portraits
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.waiting import eventually
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
+from tests.support.waiting import eventually
 
 
 async def test_new_studio_page_shows_the_form_and_gallery(user: User) -> None:

@@ -11,12 +11,12 @@ from nicegui.testing import User
 
 from core import auth, characters
 from core.cards.codec.png_chunks import text_chunks
-from tests.cards_support import make_full_character, v2_png
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.uploads import upload_through
-from tests.ui.waiting import eventually
+from tests.support.cards import make_full_character, v2_png
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
+from tests.support.uploads import upload_through
+from tests.support.waiting import eventually
 
 
 async def test_importing_a_png_card_opens_the_new_character_with_its_portrait(user: User) -> None:

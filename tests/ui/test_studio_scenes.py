@@ -7,9 +7,9 @@ from typing import Any
 from nicegui.testing import User
 
 from core import auth, characters, scenes
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
 
 
 def _own_character() -> tuple[Any, Any, Any]:

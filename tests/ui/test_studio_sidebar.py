@@ -16,11 +16,11 @@ from core.character_rules import TAG_MAX_COUNT
 from core.generation.routing import count_i2i_models
 from core.reference_images import upload_reference
 from core.templates import list_templates
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.uploads import upload_through
-from tests.ui.waiting import eventually
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
+from tests.support.uploads import upload_through
+from tests.support.waiting import eventually
 
 
 async def _eventually(condition: Callable[[], Any], within: float = 10.0, what: str = "condition") -> None:

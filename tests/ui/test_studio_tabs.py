@@ -8,10 +8,10 @@ from typing import Any
 from nicegui.testing import User
 
 from core import auth, characters
-from tests.factories import DESCRIPTION
-from tests.ui.conftest import running_studio
-from tests.ui.studio_pages import open_studio
-from tests.ui.waiting import eventually
+from tests.support.factories import DESCRIPTION
+from tests.support.served_app import running_studio
+from tests.support.studio_pages import open_studio
+from tests.support.waiting import eventually
 
 
 async def _two_tabs_on_one_character(first: User, second: User) -> tuple[Any, Any, Any]:

@@ -1,0 +1,52 @@
+"""Helpers of the real-browser tests: screen sizes, where screenshots go, and "has the page settled"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from core.models import Character
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"  # tests/artifacts/, ignored by git
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 390, "height": 844}
+
+Screenshot = Callable[[Page, str], Path]
+MakeCharacter = Callable[..., Character]
+
+
+# What still moves or is missing on screen: running finite animations/transitions (spinners run
+# forever and are not counted) and on-screen images that have not loaded or are broken.
+UNSETTLED_JS = """() => {
+  const problems = [];
+  const moving = document.getAnimations().filter((a) => a.playState === 'running'
+    && a.effect && a.effect.getTiming().iterations !== Infinity);
+  if (moving.length || document.querySelector('[class*="-enter-active"], [class*="-leave-active"]'))
+    problems.push('a transition is running');
+  for (const img of document.images) {
+    const r = img.getBoundingClientRect();
+    const onScreen = r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight && r.right > 0
+      && r.left < innerWidth && img.checkVisibility();
+    if (onScreen && !(img.complete && img.naturalWidth > 0))
+      problems.push(`image not loaded: ${(img.getAttribute('src') || '(no src)').split('?')[0]}`);
+  }
+  return problems;
+}"""
+
+
+def unsettled(page: Page, timeout: float = 5_000) -> list[str]:
+    """Wait until transitions are over and the images on screen have loaded; what is still unsettled."""
+    try:
+        page.wait_for_function(f"() => ({UNSETTLED_JS})().length === 0", timeout=timeout)
+    except PlaywrightTimeoutError:
+        return list(page.evaluate(UNSETTLED_JS))
+    return []
+
+
+def settle(page: Page, timeout: float = 5_000) -> None:
+    """Like :func:`unsettled`, but fail: for checks whose subject is that the page has finished."""
+    problems = unsettled(page, timeout)
+    assert not problems, f"the page did not settle: {problems}"
