@@ -1,7 +1,8 @@
 """The sidebar's Appearance section: what portraits are generated from, and the Generate button.
 
-Preset chips add typical tags in one click; the details text (the character's ``traits``, as in the
-seed) and the two tag lists feed the prompt builder; the reference image and model selector decide
+Preset chips add typical tags in one click; the details text (``appearance_details``: looks in
+prose, its own field - personality traits live in the Personality section) and the two tag lists
+feed the prompt builder; the reference image and model selector decide
 how the picture is made. "Generate Portrait" sits here so the person can tweak and generate without
 leaving the section.
 """
@@ -30,8 +31,9 @@ def appearance_section(state: CharacterState, options: StudioOptions, *, actions
         .props("dense header-class=text-weight-medium").mark("section-appearance")
     with section, ui.column().classes("w-full gap-3"):
         preset_chips(presets, actions.apply_appearance_preset, marker="appearance-preset")
-        ui.textarea("Appearance details").bind_value(state, "traits") \
-            .props("outlined autogrow").classes("w-full").mark("appearance-details")
+        ui.textarea("Appearance details", placeholder="e.g. a thin scar through the left brow") \
+            .bind_value(state, "appearance_details") \
+            .props('outlined autogrow data-testid="appearance-details"').classes("w-full").mark("appearance-details")
         tag_chips(state, "appearance_tags", "Physical appearance tags", marker="appearance-tags")
         tag_chips(state, "clothing_tags", "Default outfit tags", marker="clothing-tags")
         ui.separator()

@@ -39,7 +39,7 @@ def _fields(state: CharacterState, actions: Suggests) -> None:
             ui.select(_labels(MOODS), label="Mood").bind_value(state, "mood") \
                 .props("outlined dense").classes("flex-1").mark("mood")
         ui.input("Personality traits", placeholder="curious, loyal, a little sarcastic") \
-            .bind_value(state, "traits").props("outlined dense").classes("w-full").mark("traits")
+            .bind_value(state, "traits").props('outlined dense data-testid="traits"').classes("w-full").mark("traits")
         with ui.row().classes("w-full justify-end"):
             suggest_button(lambda: actions.suggest("traits"), marker="suggest-traits")
         ui.textarea("First message").bind_value(state, "first_message") \
