@@ -9,7 +9,9 @@ from nicegui.testing import User
 from sqlmodel import select
 
 from core import auth, characters
-from core.models import UserSession
+from core.context import Context
+from core.models import Character, UserSession
+from core.models import User as User_
 from core.sessions import end_session, session_user
 from tests.support.pages import PASSWORD, SLOW, sign_in_through_form
 from tests.support.served_app import running_studio
@@ -42,13 +44,19 @@ async def test_each_sign_in_rotates_the_session_and_sign_out_ends_it(user: User)
     assert second.id != first.id and user.http_client.cookies.get("studio_session") not in (None, cookie)
 
 
-async def test_an_open_studio_tab_stops_saving_and_goes_to_sign_in(user: User) -> None:
+async def _signed_in_studio_tab(user: User) -> tuple[Context, User_, Character]:
+    """An account, a character of it, and this browser signed in with its studio open."""
     ctx = running_studio().ctx
     owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
     character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
     await sign_in_through_form(user, ADMIN, PASSWORD)
     await user.should_see("Your characters", retries=SLOW)
     await open_studio(user, f"/studio/{character.id}")
+    return ctx, owner, character
+
+
+async def test_an_open_studio_tab_stops_saving_and_goes_to_sign_in(user: User) -> None:
+    ctx, owner, character = await _signed_in_studio_tab(user)
     token = user.http_client.cookies.get("studio_session")
     end_session(ctx.db, ctx.events, token)  # what /logout in this browser's other tab does
     await user.should_see("Sign in", retries=SLOW)
@@ -57,12 +65,7 @@ async def test_an_open_studio_tab_stops_saving_and_goes_to_sign_in(user: User) -
 
 async def test_a_save_after_sign_out_elsewhere_is_refused(user: User) -> None:
     """The news can miss a tab (another process, an outage): the save itself checks the session."""
-    ctx = running_studio().ctx
-    owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
-    character = characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
-    await sign_in_through_form(user, ADMIN, PASSWORD)
-    await user.should_see("Your characters", retries=SLOW)
-    await open_studio(user, f"/studio/{character.id}")
+    ctx, owner, character = await _signed_in_studio_tab(user)
     with ctx.db.write() as session:  # the row goes without the event, as in another process
         for row in session.exec(select(UserSession)):
             session.delete(row)
