@@ -201,6 +201,9 @@ class CharacterController:
     # -- changes from elsewhere ------------------------------------------------------------------
 
     async def _on_event(self, event: Event) -> None:
+        if event.type == EventType.RESYNC:  # events were lost: read the row and merge what changed
+            await self._merge_stored(self.state.character_id)
+            return
         if event.type != EventType.CHARACTER_UPDATED:
             return
         changes = event.data.get("changes") or {}
@@ -211,8 +214,18 @@ class CharacterController:
         version = int(event.data.get("version") or 0)
         if event.data.get("source") == self.session.tab_id or version <= self.state.version:
             return
+        await self._merge_stored(event.character_id)
+
+    async def _merge_stored(self, character_id: str | None) -> None:
+        """The stored row merged into the tab's state (a newer version only): other tabs' edits arrive,
+        this tab's unsaved text is kept and clashes are named."""
         session = self.session
-        row = await run.io_bound(characters.get_character, session.ctx, session.user, event.character_id)
+        if character_id is None:
+            return
+        row = await run.io_bound(characters.get_character, session.ctx, session.user, character_id)
+        if row.version <= self.state.version:
+            return
+        self.state.image_url, self.state.reference_image_url = row.image_url, row.reference_image_url
         clashes = self.state.merge_remote(characters.character_fields(row), row.version)
         if clashes:
             session.notify(f"Changed in another tab too: {', '.join(clashes)} — your text is kept", type="warning")

@@ -68,7 +68,7 @@ class SceneController:
         await self._generation.generate(prompt, scene_id=scene_id)
 
     async def _on_event(self, event: Event) -> None:
-        if event.type != EventType.SCENE_CHANGED:
+        if event.type not in (EventType.SCENE_CHANGED, EventType.RESYNC):
             return
         await self.load()
         self.changed.emit()
