@@ -49,7 +49,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from bench.common import percentile, summary_ms, target
 from core import characters
 from core.models import CharacterPortrait, new_id, utcnow
-from tests.browser.app_process import (
+from tests.support.app_process import (
     CHROMIUM,
     CHROMIUM_ARGS,
     StudioApp,
