@@ -81,7 +81,7 @@ class GalleryController:
         await self._generation.generate(prompt, presets=recorded_presets(view.metadata if view else {}))
 
     async def _on_event(self, event: Event) -> None:
-        if event.type == EventType.PORTRAIT_UPDATED and "order" in event.data:
-            await self.load()  # a new order: the first page is a different set of portraits
+        if event.type == EventType.RESYNC or (event.type == EventType.PORTRAIT_UPDATED and "order" in event.data):
+            await self.load()  # events were lost, or a new order: the first page is a different set
         elif event.type in PORTRAIT_EVENTS:
             self.gallery.apply(event)
