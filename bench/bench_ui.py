@@ -28,7 +28,9 @@
    ``performance.now()`` at that moment, i.e. milliseconds since navigation start
    (``performance.timeOrigin`` of the navigated document); the wall-clock time around ``page.goto`` and
    the wait is reported beside it (it adds Playwright's round trips). p50 and p90 of each page, and the
-   ratio of the p50s.
+   ratio of the p50s. Beside them, where the time went (``loading``: the first answer received, and
+   DOMContentLoaded done, i.e. the scripts run and the first answer's elements mounted, after which
+   the websocket opens) and the load average before and after the phase (two shared cores).
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ READY_JS = """(needs) => {
   };
   const timer = setInterval(check, 4);
   window.addEventListener('load', check, true);
+}"""
+
+
+# Where the time before "ready" went, from the navigation's own timing: the first answer received
+# (HTML done) and the page's scripts run, its elements mounted (DOMContentLoaded done; the websocket
+# opens at the end of the mount).
+LOADING_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  return {html_done: nav.responseEnd, scripts_done: nav.domContentLoadedEventEnd, html_bytes: nav.decodedBodySize};
 }"""
 
 
@@ -349,6 +360,8 @@ def _ready_vs_bare(app: StudioApp, browser: Browser, character_id: str, tmp: Pat
     in_page: dict[str, list[float]] = {name: [] for name in pages}
     wall: dict[str, list[float]] = {name: [] for name in pages}
     marks: dict[str, list[dict[str, float]]] = {name: [] for name in pages}
+    loads: dict[str, list[dict[str, float]]] = {name: [] for name in pages}
+    load_before = os.getloadavg()  # two shared cores: what else ran is part of every figure
     try:
         for i in range(READY_SAMPLES + 1):
             for name, (url, needs) in pages.items():
@@ -361,15 +374,18 @@ def _ready_vs_bare(app: StudioApp, browser: Browser, character_id: str, tmp: Pat
                                        timeout=30_000)
                 took = time.perf_counter() - started
                 ready = page.evaluate("() => window.__ready")
+                loading = page.evaluate(LOADING_JS)
                 context.close()
                 if i == 0:
                     continue  # warm-up
                 in_page[name].append(float(ready["at"]))
                 wall[name].append(took * 1000)
                 marks[name].append(ready)
+                loads[name].append(loading)
     finally:
         stop_server(bare)
     seconds = time.perf_counter() - started_phase
+    load_after = os.getloadavg()
 
     def stats(ms: list[float]) -> dict[str, float]:
         return {"p50_ms": round(statistics.median(ms), 1), "p90_ms": round(percentile(ms, 90), 1), "n": len(ms)}
@@ -380,6 +396,9 @@ def _ready_vs_bare(app: StudioApp, browser: Browser, character_id: str, tmp: Pat
             "studio_socket_up": stats([m["socket"] for m in marks["studio"]]),
             "studio_first_image": stats([m["image"] for m in marks["studio"]]),
             "wall_clock": {"studio": stats(wall["studio"]), "bare": stats(wall["bare"])},
+            "loading": {name: {key: stats([m[key] for m in loads[name]]) for key in ("html_done", "scripts_done")}
+                        | {"html_kib": round(loads[name][0]["html_bytes"] / 1024, 1)} for name in pages},
+            "loadavg": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
             "seconds": round(seconds, 1), "portraits": PORTRAITS}
 
 

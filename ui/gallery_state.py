@@ -44,6 +44,10 @@ class PortraitView:
                    bool(data.get("is_primary")), data.get("prompt"), int(data.get("sort_order") or 0))
 
 
+def _shown(views: list[PortraitView]) -> list[tuple[str, bool]]:
+    return [(v.id, v.is_primary) for v in views]
+
+
 Change = tuple[str, PortraitView | None]  # ('inserted'|'updated'|'deleted'|'reset', portrait)
 
 
@@ -53,6 +57,7 @@ class GalleryState:
     def __init__(self) -> None:
         self.portraits: list[PortraitView] = []
         self.total = 0
+        self.loaded = False  # a first page has been shown (an empty one too)
         self.changed: Signal[[Change]] = Signal()
 
     @property
@@ -70,8 +75,13 @@ class GalleryState:
         return next((i for i, p in enumerate(self.portraits) if p.id == portrait_id), -1)
 
     def reset(self, rows: list[CharacterPortrait], total: int) -> None:
-        self.portraits = [PortraitView.from_row(r) for r in rows]
+        """Show this first page; a page read again that matches what is shown changes nothing."""
+        views = [PortraitView.from_row(r) for r in rows]
+        if self.loaded and total == self.total and _shown(views) == _shown(self.portraits):
+            return
+        self.portraits = views
         self.total = total
+        self.loaded = True
         self._emit(("reset", None))
 
     def extend(self, rows: list[CharacterPortrait], total: int) -> list[PortraitView]:

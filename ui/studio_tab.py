@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from core.container import Studio
 from core.models import User
 from ui.controllers.cards import CardController
-from ui.controllers.catalog import Catalog
+from ui.controllers.catalog import Catalog, CatalogLists
 from ui.controllers.character import CharacterController
 from ui.controllers.gallery import GalleryController
 from ui.controllers.generation import GenerationController
@@ -34,18 +34,20 @@ class StudioTab:
     cards: CardController
 
     @classmethod
-    def compose(cls, studio: Studio, user: User, *, role: str = "ai",
+    def compose(cls, studio: Studio, user: User, *, role: str = "ai", lists: CatalogLists | None = None,
                 on_created: Callable[[str], None] | None = None) -> StudioTab:
-        """Build inside the page (its UI context), so the controllers' subscriptions end with the tab."""
+        """Build inside the page (its UI context), so the controllers' subscriptions end with the tab;
+        ``lists``: the catalog's, when the page read them with its opening."""
         session = TabSession(studio, user, role=role)
         character = CharacterController(session, on_created=on_created)
         generation = GenerationController(session, gate=character)
-        return cls(session=session, catalog=Catalog(session), character=character,
+        return cls(session=session, catalog=Catalog(session, lists), character=character,
                    reference=ReferenceController(session, saved=character), generation=generation,
                    gallery=GalleryController(session, generation=generation),
                    scenes=SceneController(session, saved=character, generation=generation),
                    cards=CardController(session))
 
     async def load_content(self) -> None:
-        """The first page of portraits, the scenes and the choices (once connected), side by side."""
+        """Once connected, side by side: the first page of portraits (again: a portrait made since the
+        page read it is added), the scenes and the choices (unless given)."""
         await asyncio.gather(self.gallery.load(), self.scenes.load(), self.catalog.load())

@@ -1,15 +1,20 @@
 """The one way to build a part of a page later: once the browser has connected, or when first shown.
 
-The first answer carries the frame and what a person reads first (header, Basic Info), so it is small
-and quick however much the editor holds; the rest follows over the websocket a moment later
-(:func:`after_connect`, one batch), and what sits behind a closed section or an unopened tab is built
+The first answer carries the frame and what a person looks at first (in the studio: the header and
+the first screenful of portraits). Every element in it is mounted by the browser before it opens the
+websocket, so it holds nothing that only works once connected: the rest follows over the websocket a
+moment later (:func:`after_connect`), and what sits behind a closed section or an unopened tab is built
 the first time it is shown (:meth:`Deferred.on_first_view`). Either way a :class:`Deferred` builds its
 part once, inside its container, and never for a page that is gone. A marked ``studio-ready`` element
 can say when the connected batch has arrived (tests and benchmarks wait on it).
+
+The connected batch waits a turn of the event loop before each part: the handshake's reply is sent
+from another task, and a part built at once would hold it back (and with it every other tab).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -62,6 +67,9 @@ def after_connect(*parts: Deferred, prepare: Callable[[], Awaitable[None]] | Non
             if client.is_deleted:
                 return
         for part in parts:
+            # a turn of the loop first: the handshake's reply (queued by then) goes out before this
+            # part holds the loop, and between parts whatever else is waiting gets its turn
+            await asyncio.sleep(0)
             part.build()
         if ready is not None and not ready.is_deleted:
             with ready:

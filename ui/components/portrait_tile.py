@@ -1,7 +1,8 @@
 """One gallery tile: a square thumbnail, the gold star on the primary, and a menu of actions.
 
-Kept to three elements (tile, image, menu button) so a page of 48 builds fast; the star is created
-only on the primary tile, and the menu only when first opened.
+Kept to three elements (tile, image, menu button) so a page of 48 builds fast, and to two in the
+page's first answer (the menu button follows once connected); the star is created only on the
+primary tile, and the menu only when first opened.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from ui.gallery_state import PortraitView
 
 
 class PortraitTile(ui.element):
-    def __init__(self, view: PortraitView, actions: PortraitActions, on_open: Callable[[str], None]) -> None:
+    """A tile; one in the page's first answer (``first_answer``) loads its image at once and gets its
+    menu button once the browser is connected (:meth:`add_menu_button`): each element of the first
+    answer is mounted before the websocket opens, and the menu needs the connection anyway."""
+
+    def __init__(self, view: PortraitView, actions: PortraitActions, on_open: Callable[[str], None], *,
+                 first_answer: bool = False) -> None:
         super().__init__("div")
         self.view = view
         self.actions = actions
@@ -24,14 +30,24 @@ class PortraitTile(ui.element):
         self.props(f'data-testid="portrait-tile" data-portrait-id="{view.id}"')
         self.mark("portrait-tile")
         self._star: ui.icon | None = None
+        self._menu_button: ui.button | None = None
+        self._menu: ui.menu | None = None
         with self:
-            ui.element("img").props(f'src="{view.tile_url}" loading=lazy decoding=async alt="Portrait"') \
+            # a lazy image waits for the layout; the first screenful is wanted at once
+            ui.element("img").props(f'src="{view.tile_url}" loading={"eager" if first_answer else "lazy"} '
+                                    'decoding=async alt="Portrait"') \
                 .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id)).mark("portrait-image")
+        if not first_answer:
+            self.add_menu_button()
+        self.set_primary(view.is_primary)
+
+    def add_menu_button(self) -> None:
+        if self._menu_button is not None:
+            return
+        with self:
             self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
                 .props('round dense flat size=sm color=white data-testid="portrait-menu"').mark("portrait-menu") \
                 .classes("absolute top-1 right-1 bg-black/40")
-        self._menu: ui.menu | None = None
-        self.set_primary(view.is_primary)
 
     def set_primary(self, primary: bool) -> None:
         self.view.is_primary = primary
@@ -45,6 +61,8 @@ class PortraitTile(ui.element):
             self._star = None
 
     def _open_menu(self) -> None:
+        if self._menu_button is None:
+            return
         if self._menu is None:
             with self._menu_button:
                 self._menu = ui.menu()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
+from nicegui.elements.mixins.source_element import SourceElement
 
 from core.cards.summary import CardSummary
 from ui.actions import AppearanceActions, Choices, ReferenceActions, Suggests
@@ -45,11 +46,19 @@ def sidebar_sections(state: CharacterState, options: StudioOptions, *, actions: 
     advanced_section(state, options, choices.chat_models(), card)
 
 
+class _Img(SourceElement):
+    """A plain ``<img>`` bound like ``ui.image``: 64 px need no Quasar image component, whose module
+    the browser would fetch before it can mount the page's first answer."""
+
+    def __init__(self) -> None:
+        super().__init__(tag="img", source="")
+
+
 def _avatar(state: CharacterState) -> None:
     """64 px primary portrait; a spinner covers it while a portrait is being generated."""
     with ui.element("div").classes("relative w-16 h-16 shrink-0 rounded-full overflow-hidden bg-grey-3 "
                                    "flex items-center justify-center").mark("avatar"):
-        ui.image().classes("w-full h-full").props("fit=cover loading=eager") \
+        _Img().classes("w-full h-full object-cover").props('alt="Primary portrait"') \
             .bind_source_from(state, "image_url", backward=lambda url: url or "") \
             .bind_visibility_from(state, "image_url", backward=bool).mark("avatar-image")
         ui.icon("person", size="lg", color="grey-6").bind_visibility_from(state, "image_url", backward=lambda u: not u)

@@ -38,8 +38,16 @@ class GalleryController:
         self._generation = generation
         session.events.subscribe(self._on_event)
 
+    def show(self, page: tuple[list[CharacterPortrait], int] | None) -> None:
+        """The first page as read with the page's opening, so the first answer can show its tiles.
+
+        It was read before this tab listened to the character's events: :meth:`load` reads it again
+        once the browser is connected and applies only a difference (a portrait made in between)."""
+        if page is not None:
+            self.gallery.reset(*page)
+
     async def load(self) -> None:
-        """The first page (again)."""
+        """The first page (again); what is shown changes only where it differs."""
         if self.state.character_id is None:
             return
         found = await run.io_bound(read_page, self.session.ctx, self.session.user, self.state.character_id)

@@ -3,6 +3,14 @@
 Desktop: header, resizable sidebar (280–480 px, width remembered per user) and a centre with the
 Portraits / Scenes tabs and the sticky prompt bar. Below 768 px the same elements re-flow into
 Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing is built twice.
+
+What a person waits for is the first portraits: the first page of the gallery and the catalog's
+lists are read with the character (one trip to a worker thread), and the first screenful of tiles is
+in the first answer, its images loading while the browser opens the websocket. The first answer
+holds little else (the frame, the header, the pose chips above the gallery, so nothing moves when the
+rest arrives); the sidebar's sections, the prompt bar below the gallery, the tiles' menus, the rest
+of the tiles and the menus and pickers that only work connected follow once the browser is
+connected (:func:`~ui.components.deferred.after_connect`).
 """
 
 from __future__ import annotations
@@ -10,11 +18,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import NamedTuple
 
 from nicegui import app, run, ui
 
 from core.characters import list_characters
 from core.container import Studio
+from core.context import Context
+from core.errors import StudioError
+from core.models import CharacterPortrait, User
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import NEW, character_selector, selector_options
 from ui.components.deferred import Deferred, after_connect
@@ -30,12 +42,15 @@ from ui.components.save_status_badge import save_status_badge
 from ui.components.scenes_gallery import scenes_gallery
 from ui.components.studio_sidebar import sidebar_sections, studio_sidebar
 from ui.components.template_selector import open_template_selector
-from ui.controllers.character import read_opening
+from ui.controllers.catalog import CatalogLists, read_lists
+from ui.controllers.character import Opening, read_opening
+from ui.controllers.gallery import read_page
 from ui.session import require_user_and
 from ui.studio_tab import StudioTab
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "studio.css"
 SIDEBAR_LIMITS = (280, 480)
+Page = tuple[list[CharacterPortrait], int]  # one page of the gallery and how many portraits there are
 
 
 def register(studio: Studio) -> None:
@@ -48,18 +63,27 @@ def register(studio: Studio) -> None:
         await build_studio(studio, character_id, "ai")
 
 
+class StudioOpening(NamedTuple):
+    """What the first answer shows, read in one trip to a worker thread."""
+
+    opening: Opening
+    first_page: Page | None  # None: read once connected
+    lists: CatalogLists
+
+
 async def build_studio(studio: Studio, character_id: str | None, role: str) -> None:
     path = f"/studio/{character_id}" if character_id else "/studio"
-    found = await require_user_and(studio, path, lambda user: read_opening(studio.ctx, user, character_id))
+    found = await require_user_and(studio, path, lambda user: _opening_reads(studio.ctx, user, character_id))
     if found is None:
         return
-    user, opening = found
-    if not opening.found:
+    user, read = found
+    if not read.opening.found:
         character_not_found()
         return
-    tab = StudioTab.compose(studio, user, role=role,
+    tab = StudioTab.compose(studio, user, role=role, lists=read.lists,
                             on_created=lambda cid: ui.navigate.history.replace(f"/studio/{cid}"))
-    tab.character.show(opening)
+    tab.character.show(read.opening)
+    tab.gallery.show(read.first_page)
     tab.session.attach(ui.context.client)
     ui.add_css(CSS)
     selector = _header(tab)
@@ -71,6 +95,21 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
                              value=state.character_id or NEW)
 
     _body(tab, prepare)
+
+
+def _opening_reads(ctx: Context, user: User, character_id: str | None) -> StudioOpening:
+    """Blocking: the character, the first page of its gallery (a new character's is empty) and the
+    catalog's lists (the pose chips above the gallery show them)."""
+    opening = read_opening(ctx, user, character_id)
+    if not opening.found:
+        return StudioOpening(opening, None, read_lists(ctx))
+    first_page: Page | None = ([], 0)
+    if character_id is not None:
+        try:
+            first_page = read_page(ctx, user, character_id)
+        except StudioError:
+            first_page = None  # the gallery loads once connected
+    return StudioOpening(opening, first_page, read_lists(ctx))
 
 
 def _header(tab: StudioTab) -> ui.select:
@@ -126,9 +165,13 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
     Deferred(scenes_panel, lambda: scenes_gallery(tab.scenes)).on_first_view(center_tabs, shown="scenes")
-    mobile_bottom_bar(state, tab.scenes, mobile, tab.generation.generate)  # a footer must sit at the page's top level
-    after_connect(Deferred(sidebar, lambda: _sidebar_sections(tab)),
-                  Deferred(portraits_panel, lambda: _portraits_panel(tab)),
+    with portraits_panel:
+        bar = _portraits_panel(tab)
+    # the phone's bottom bar is hidden on the Portraits tab the page opens with; a footer must sit at
+    # the page's top level
+    footer = Deferred(ui.context.client.content,
+                      lambda: mobile_bottom_bar(state, tab.scenes, mobile, tab.generation.generate))
+    after_connect(footer, Deferred(sidebar, lambda: _sidebar_sections(tab)), Deferred(bar, lambda: _prompt_bar(tab)),
                   prepare=prepare, ready_marker="studio-ready")
 
 
@@ -137,15 +180,21 @@ def _sidebar_sections(tab: StudioTab) -> None:
                      choices=tab.catalog, on_generate=tab.generation.generate, card=tab.character.card)
 
 
-def _portraits_panel(tab: StudioTab) -> None:
-    state, options, catalog = tab.session.state, tab.session.options, tab.catalog
+def _portraits_panel(tab: StudioTab) -> ui.element:
+    """The pose chips and the gallery (its first screenful in the first answer), and where the prompt
+    bar goes once connected: it arrives under the gallery, so nothing above it moves."""
     lightbox = PortraitLightbox(tab.gallery.gallery, tab.gallery)
+    with ui.scroll_area().classes("w-full col"), ui.column().classes("w-full gap-2 p-2"):
+        pose_presets(tab.catalog.presets("pose"), tab.session.options)
+        PortraitGallery(tab.gallery.gallery, tab.gallery, lightbox.open, on_add=tab.generation.generate)
+    return ui.element("div").classes("w-full empty:hidden")
+
+
+def _prompt_bar(tab: StudioTab) -> None:
+    state, options = tab.session.state, tab.session.options
     upload = FilePicker(tab.reference.upload_reference, accept="image/*,.heic,.heif",
                         max_bytes=tab.session.ctx.settings.max_upload_bytes).mark("prompt-reference-upload")
-    with ui.scroll_area().classes("w-full col"), ui.column().classes("w-full gap-2 p-2"):
-        pose_presets(catalog.presets("pose"), options)
-        PortraitGallery(tab.gallery.gallery, tab.gallery, lightbox.open, on_add=tab.generation.generate)
-    prompt_bar(state, options, models=catalog.image_models(), on_generate=tab.generation.generate,
+    prompt_bar(state, options, models=tab.catalog.image_models(), on_generate=tab.generation.generate,
                on_remove_reference=tab.reference.remove_reference, on_upload=upload.pick,
                on_library=lambda: open_image_picker(tab.reference, tab.reference.pick_reference))
 
