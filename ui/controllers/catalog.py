@@ -2,8 +2,8 @@
 
 They are the same for every character, so a tab reads them once, in a worker thread (never on the
 event loop), before the parts that show them are built, and hands them to the components as plain
-lists. A page that builds those parts in its first answer reads them with its opening reads
-(:func:`read_lists`, one trip); the studio loads them once connected (:meth:`Catalog.load`).
+lists. The studio and the create form read them with their opening reads (:func:`read_lists`, one
+trip); :meth:`Catalog.load` reads them for a page that builds those parts only once connected.
 Templates are read the first time the template dialog asks.
 """
 
