@@ -145,7 +145,10 @@ def local_user(db: Database) -> User:
     try:
         return _insert_user(db, LOCAL_USER_EMAIL, UNUSABLE, "Local user", True)
     except ValidationError:  # created by another tab or process meanwhile
-        return get_user_by_email(db, LOCAL_USER_EMAIL) or local_user(db)
+        created = get_user_by_email(db, LOCAL_USER_EMAIL)
+        if created is None:
+            raise
+        return created
 
 
 def create_token(db: Database, actor: User, name: str = "") -> tuple[ApiToken, str]:
