@@ -53,7 +53,7 @@ class Suggests(Protocol):
     async def suggest(self, field: str) -> None: ...
 
 
-class AppearanceActions(Suggests, Protocol):
+class AppearanceActions(Protocol):
     async def apply_appearance_preset(self, preset: Preset) -> None: ...
 
 

@@ -19,6 +19,7 @@ from ui.controllers.gallery import GalleryController
 from ui.controllers.generation import GenerationController
 from ui.controllers.reference import ReferenceController
 from ui.controllers.scenes import SceneController
+from ui.controllers.suggestions import SuggestionController
 from ui.tab_session import TabSession
 
 
@@ -27,6 +28,7 @@ class StudioTab:
     session: TabSession
     catalog: Catalog
     character: CharacterController
+    suggestions: SuggestionController
     reference: ReferenceController
     generation: GenerationController
     gallery: GalleryController
@@ -42,6 +44,7 @@ class StudioTab:
         character = CharacterController(session, on_created=on_created)
         generation = GenerationController(session, gate=character)
         return cls(session=session, catalog=Catalog(session, lists), character=character,
+                   suggestions=SuggestionController(session),
                    reference=ReferenceController(session, saved=character), generation=generation,
                    gallery=GalleryController(session, generation=generation),
                    scenes=SceneController(session, saved=character, generation=generation),

@@ -15,7 +15,7 @@ from nicegui import ui
 
 from core.generation.routing import RoutedModel
 from core.models import Preset
-from ui.actions import AppearanceActions, ReferenceActions
+from ui.actions import AppearanceActions, ReferenceActions, Suggests
 from ui.components.model_selector import model_selector
 from ui.components.preset_chips import preset_chips
 from ui.components.reference_image import reference_image
@@ -25,8 +25,8 @@ from ui.state import CharacterState, StudioOptions
 
 
 def appearance_section(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
-                       reference: ReferenceActions, presets: list[Preset], models: list[RoutedModel],
-                       on_generate: Callable[[], Awaitable[None]]) -> ui.expansion:
+                       suggests: Suggests, reference: ReferenceActions, presets: list[Preset],
+                       models: list[RoutedModel], on_generate: Callable[[], Awaitable[None]]) -> ui.expansion:
     section = ui.expansion("Appearance", icon="face_retouching_natural", value=True).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-appearance")
     with section, ui.column().classes("w-full gap-3"):
@@ -40,7 +40,7 @@ def appearance_section(state: CharacterState, options: StudioOptions, *, actions
         reference_image(state, options, reference)
         model_selector(options, models)
         with ui.row().classes("w-full items-center justify-between no-wrap"):
-            suggest_button(lambda: actions.suggest("appearance"), marker="suggest-appearance",
+            suggest_button(lambda: suggests.suggest("appearance"), marker="suggest-appearance",
                            tooltip="Suggest appearance and outfit tags")
             ui.button("Generate Portrait", icon="brush", on_click=lambda: on_generate()) \
                 .props('unelevated no-caps color=primary data-testid="generate-portrait"') \

@@ -36,13 +36,13 @@ def studio_sidebar(state: CharacterState, actions: Suggests, on_save: Callable[[
 
 
 def sidebar_sections(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
-                     reference: ReferenceActions, choices: Choices, on_generate: Callable[[], Awaitable[None]],
-                     card: CardSummary | None) -> None:
+                     suggests: Suggests, reference: ReferenceActions, choices: Choices,
+                     on_generate: Callable[[], Awaitable[None]], card: CardSummary | None) -> None:
     """The collapsible sections; the page builds them once the browser is connected."""
-    basic_info_section(state, actions)
-    appearance_section(state, options, actions=actions, reference=reference, presets=choices.presets("appearance"),
-                       models=choices.image_models(), on_generate=on_generate)
-    personality_section(state, actions)
+    basic_info_section(state, suggests)
+    appearance_section(state, options, actions=actions, suggests=suggests, reference=reference,
+                       presets=choices.presets("appearance"), models=choices.image_models(), on_generate=on_generate)
+    personality_section(state, suggests)
     advanced_section(state, options, choices.chat_models(), card)
 
 

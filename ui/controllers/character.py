@@ -1,4 +1,4 @@
-"""The character itself in one tab: open, create, save, suggest, templates and presets, remote edits.
+"""The character itself in one tab: open, create, save, presets, remote edits.
 
 How a *new* character is created is a policy the page passes in (:class:`CreateRules`): the studio
 creates leniently and silently on the way to generating; the create form checks every field with
@@ -20,10 +20,8 @@ from core.context import Context
 from core.errors import StudioError
 from core.events import Event, EventType
 from core.generation.routing import count_i2i_models
-from core.models import Character, CharacterTemplate, Preset, User
+from core.models import Character, Preset, User
 from core.presets import preset_tags
-from core.suggest.character import suggest_for_character
-from core.templates import apply_template
 from ui.tab_session import TabSession
 
 CONFLICT_MESSAGE = "Someone changed this character elsewhere: reload theirs or overwrite"
@@ -80,7 +78,7 @@ class StudioRules:
 
 
 class CharacterController:
-    """Implements ``Suggests``, ``AppearanceActions``, ``EnsuresSaved`` and ``GenerationGate``."""
+    """Implements ``AppearanceActions``, ``EnsuresSaved`` and ``GenerationGate``."""
 
     def __init__(self, session: TabSession, rules: CreateRules | None = None,
                  on_created: Callable[[str], None] | None = None) -> None:
@@ -170,28 +168,6 @@ class CharacterController:
         return True
 
     # -- filling fields --------------------------------------------------------------------------
-
-    async def suggest(self, field: str) -> None:
-        session = self.session
-        try:
-            result = await suggest_for_character(session.ctx, session.user, field, values=self.state.values(),
-                                                 chat_model_id=session.options.chat_model_id)
-        except StudioError as exc:
-            session.notify(exc.message, type="negative")
-            return
-        for name, value in result.values.items():
-            if name == "traits" and isinstance(value, list):
-                value = ", ".join(value)
-            setattr(self.state, name, value)
-        label = "Offline suggestion" if result.source == "offline" else "Suggestion"
-        session.notify(result.note or f"{label} added — edit it freely", type="info")
-
-    async def apply_template(self, template: CharacterTemplate) -> None:
-        values = apply_template(self.state.values(), template)
-        for name, value in values.items():
-            if getattr(self.state, name) != value:
-                setattr(self.state, name, value)
-        self.session.notify(f"Template “{template.name}” applied", type="positive")
 
     async def apply_appearance_preset(self, preset: Preset) -> None:
         tags = preset_tags(preset)

@@ -137,7 +137,7 @@ def _header(tab: StudioTab) -> ui.select:
 
 
 async def _open_templates(tab: StudioTab) -> None:
-    open_template_selector(await tab.catalog.templates(), tab.character.apply_template)
+    open_template_selector(await tab.catalog.templates(), tab.suggestions.apply_template)
 
 
 def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
@@ -153,7 +153,7 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
                            on_change=lambda e: _remember_width(e.value)) \
         .props("unit=px").classes("studio-splitter w-full")  # its height: studio.css fills the window
     with splitter.before, ui.scroll_area().classes("w-full h-full"):
-        sidebar = studio_sidebar(state, tab.character, tab.character.save)
+        sidebar = studio_sidebar(state, tab.suggestions, tab.character.save)
     with splitter.after, ui.column().classes("w-full h-full no-wrap gap-0"):
         center_tabs = ui.tabs(value="portraits").classes("max-md:hidden").props("dense align=left")
         with center_tabs:
@@ -176,8 +176,9 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
 
 
 def _sidebar_sections(tab: StudioTab) -> None:
-    sidebar_sections(tab.session.state, tab.session.options, actions=tab.character, reference=tab.reference,
-                     choices=tab.catalog, on_generate=tab.generation.generate, card=tab.character.card)
+    sidebar_sections(tab.session.state, tab.session.options, actions=tab.character, suggests=tab.suggestions,
+                     reference=tab.reference, choices=tab.catalog, on_generate=tab.generation.generate,
+                     card=tab.character.card)
 
 
 def _portraits_panel(tab: StudioTab) -> ui.element:
