@@ -27,8 +27,7 @@ from core.container import Studio
 from core.context import Context
 from core.errors import StudioError
 from core.models import CharacterPortrait, User
-from ui.components.card_menu import export_menu, import_card_button
-from ui.components.character_selector import NEW, character_selector, selector_options
+from ui.components.character_selector import NEW, selector_options
 from ui.components.deferred import Deferred, after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
@@ -38,8 +37,8 @@ from ui.components.portrait_gallery import PortraitGallery
 from ui.components.portrait_lightbox import PortraitLightbox
 from ui.components.pose_presets import pose_presets
 from ui.components.prompt_bar import prompt_bar
-from ui.components.save_status_badge import save_status_badge
 from ui.components.scenes_gallery import scenes_gallery
+from ui.components.studio_header import HeaderActions, studio_header
 from ui.components.studio_sidebar import sidebar_sections, studio_sidebar
 from ui.components.template_selector import open_template_selector
 from ui.controllers.catalog import CatalogLists, read_lists
@@ -113,27 +112,13 @@ def _opening_reads(ctx: Context, user: User, character_id: str | None) -> Studio
 
 
 def _header(tab: StudioTab) -> ui.select:
-    session, character = tab.session, tab.character
-    state = session.state
-    with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
-        ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")).props("flat round dense") \
-            .tooltip("Back to your characters")
-        selector = character_selector([], state.character_id, state.role, state.name)
-        import_card_button(tab.cards.import_card, session.ctx.settings.max_upload_bytes)
-        ui.button("Template", icon="style", on_click=lambda: _open_templates(tab)) \
-            .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
-            .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
-            .classes("max-md:hidden")
-        ui.space()
-        save_status_badge(state, session.saver.reload_theirs, session.saver.overwrite)
-        ui.button(icon="visibility", on_click=lambda: ui.navigate.to(f"/character/{state.character_id}",
-                                                                      new_tab=True)) \
-            .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
-            .bind_visibility_from(state, "character_id", backward=bool)
-        export_menu(tab.cards.export_card).bind_visibility_from(state, "character_id", backward=bool)
-        ui.button("Save", on_click=character.save).props("unelevated dense color=primary").classes("md:hidden") \
-            .mark("mobile-save")
-    return selector
+    session, state = tab.session, tab.session.state
+    actions = HeaderActions(
+        back=lambda: ui.navigate.to("/"), import_card=tab.cards.import_card, templates=lambda: _open_templates(tab),
+        reload_theirs=session.saver.reload_theirs, overwrite=session.saver.overwrite,
+        preview=lambda: ui.navigate.to(f"/character/{state.character_id}", new_tab=True),
+        export_card=tab.cards.export_card, save=tab.character.save)
+    return studio_header(state, actions, max_upload_bytes=session.ctx.settings.max_upload_bytes)
 
 
 async def _open_templates(tab: StudioTab) -> None:

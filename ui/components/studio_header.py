@@ -1,0 +1,53 @@
+"""The studio's header: back home, the character switcher, card import, template, the save badge,
+preview, card export and (phone) Save.
+
+It takes the state and one callback per button; the page decides what each does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from nicegui import ui
+
+from ui.components.card_menu import export_menu, import_card_button
+from ui.components.character_selector import character_selector
+from ui.components.save_status_badge import save_status_badge
+from ui.state import CharacterState
+
+
+@dataclass(frozen=True)
+class HeaderActions:
+    """What the header's buttons do."""
+
+    back: Callable[[], None]
+    import_card: Callable[[bytes, str], Awaitable[None]]
+    templates: Callable[[], Awaitable[None]]
+    reload_theirs: Callable[[], None]
+    overwrite: Callable[[], Awaitable[None]]
+    preview: Callable[[], None]
+    export_card: Callable[[str], Awaitable[None]]
+    save: Callable[[], Awaitable[bool]]
+
+
+def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_bytes: int) -> ui.select:
+    """Returns the character selector, whose options the page fills once connected."""
+    with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
+        ui.button(icon="arrow_back", on_click=actions.back).props("flat round dense") \
+            .tooltip("Back to your characters")
+        selector = character_selector([], state.character_id, state.role, state.name)
+        import_card_button(actions.import_card, max_upload_bytes)
+        ui.button("Template", icon="style", on_click=actions.templates) \
+            .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
+            .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
+            .classes("max-md:hidden")
+        ui.space()
+        save_status_badge(state, actions.reload_theirs, actions.overwrite)
+        ui.button(icon="visibility", on_click=actions.preview) \
+            .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
+            .bind_visibility_from(state, "character_id", backward=bool)
+        export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool)
+        ui.button("Save", on_click=actions.save).props("unelevated dense color=primary").classes("md:hidden") \
+            .mark("mobile-save")
+    return selector
