@@ -1,4 +1,5 @@
-"""The header of the non-studio pages: the app name (home), the account link and sign-out.
+"""The header of the non-studio pages: the app name (home), the theme toggle, the account link and
+sign-out.
 
 Sign-out is hidden in single-user mode (``STUDIO_AUTH=none``), where there is no session to end.
 """
@@ -8,15 +9,18 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.models import User
+from ui import theme
+from ui.components.theme_toggle import theme_toggle
 
 
 def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
-    with ui.header().classes("bg-white text-grey-9 shadow-sm px-3 py-2 items-center gap-2 no-wrap") as header:
+    with ui.header().classes(f"{theme.SURFACE} {theme.HEADER}") as header:
         ui.link("Character Studio", "/").classes("text-lg font-semibold no-underline text-primary truncate") \
             .mark("home-link")
         if title:
-            ui.label(f"· {title}").classes("text-grey-7 truncate max-sm:hidden")
+            ui.label(f"· {title}").classes(f"{theme.MUTED} truncate max-sm:hidden")
         ui.space()
+        theme_toggle()
         ui.button(icon="account_circle", on_click=lambda: ui.navigate.to("/account")) \
             .props('flat round dense aria-label="Account" data-testid="account-link"').mark("account-link") \
             .tooltip(user.email)

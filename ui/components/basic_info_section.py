@@ -46,7 +46,7 @@ def basic_info_section(state: CharacterState, actions: Suggests) -> ui.expansion
             .classes("w-full").mark("character-description")
         with ui.row().classes("w-full items-center justify-between"):
             ui.label().bind_text_from(state, "description", backward=description_counter) \
-                .classes("text-xs text-grey-7").mark("description-counter")
+                .classes("text-xs text-muted").mark("description-counter")
             suggest_button(lambda: actions.suggest("description"), marker="suggest-description",
                            tooltip="Suggest a description from what is filled in")
     return section

@@ -28,7 +28,8 @@ def import_card_button(on_import: Callable[[bytes, str], Awaitable[None]], max_b
 
     anchor = ui.context.slot.parent
     ui.button(icon="upload_file", on_click=lambda: pickers[0].pick() if pickers else None) \
-        .props('flat round dense data-testid="card-import"').mark("card-import").tooltip("Import a character card")
+        .props('flat round dense aria-label="Import a character card" data-testid="card-import"') \
+        .mark("card-import").tooltip("Import a character card")
     after_connect(Deferred(anchor, build))
 
 
@@ -36,7 +37,8 @@ def export_menu(on_export: Callable[[str], Awaitable[None]]) -> ui.button:
     """A menu of the card formats; each entry hands its format to ``on_export``.
 
     The menu (it opens in the browser) is built once the browser is connected."""
-    with ui.button(icon="ios_share").props('flat round dense data-testid="card-export"') \
+    with ui.button(icon="ios_share") \
+            .props('flat round dense aria-label="Export as a character card" data-testid="card-export"') \
             .mark("card-export") as button:
         button.tooltip("Export as a character card")
     after_connect(Deferred(button, lambda: _formats_menu(on_export)))

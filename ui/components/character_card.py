@@ -16,20 +16,20 @@ def character_card(character: Character, *, on_duplicate: CharacterAction, on_de
     with ui.card().tight().classes("w-full overflow-hidden") \
             .mark(f"character-card card-{character.id}") as card:
         with _element("a", href=f"/studio/{character.id}", **{"aria-label": f"Open {character.name}"}) \
-                .classes("block w-full aspect-[4/3] sm:aspect-square bg-grey-3 relative"):
+                .classes("block w-full aspect-[4/3] sm:aspect-square bg-sunken relative"):
             if character.image_url:
                 _element("img", src=character.image_url, loading="lazy", decoding="async", alt="") \
                     .classes("w-full h-full object-cover").mark("card-portrait")
             else:
                 with ui.element("div").classes("w-full h-full flex items-center justify-center"):
-                    ui.icon("person", size="4rem", color="grey-5").mark("card-placeholder")
+                    ui.icon("person", size="4rem", color="placeholder").mark("card-placeholder")
             if character.role == "user":
                 ui.badge("Persona", color="secondary").classes("absolute top-2 left-2")
             if character.is_public:
                 ui.badge("Public", color="positive").classes("absolute top-2 right-2")
         with ui.card_section().classes("w-full py-2"):
             ui.label(character.name).classes("font-semibold truncate").mark("card-name")
-            ui.label(character.description or "No description yet").classes("text-sm text-grey-7 line-clamp-2")
+            ui.label(character.description or "No description yet").classes("text-sm text-muted line-clamp-2")
         with ui.card_actions().classes("w-full flex-wrap gap-x-1 gap-y-0 pt-0"):
             _link_button("Open", "brush", f"/studio/{character.id}", "card-open", primary=True)
             _link_button("Edit form", "edit_note", f"/create/{character.id}", "card-edit")

@@ -11,7 +11,7 @@ from ui.state import CharacterState
 
 def conflict_banner(state: CharacterState, on_reload: Callable[[], None],
                     on_overwrite: Callable[[], Awaitable[None]]) -> ui.card:
-    with ui.card().props("flat bordered").classes("w-full bg-orange-1") \
+    with ui.card().props("flat bordered").classes("w-full bg-notice") \
             .bind_visibility_from(state, "save_status", backward=lambda s: s == "conflict") \
             .mark("conflict-banner") as banner:
         with ui.row().classes("items-center gap-2 no-wrap"):

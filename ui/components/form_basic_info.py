@@ -33,5 +33,5 @@ def form_basic_info(state: CharacterState, errors: FieldErrors) -> ui.column:
             .classes("w-full").mark("character-description")
         errors.register("description", description)
         ui.label().bind_text_from(state, "description", backward=description_counter) \
-            .classes("text-xs text-grey-7 self-end").mark("description-counter")
+            .classes("text-xs text-muted self-end").mark("description-counter")
     return section

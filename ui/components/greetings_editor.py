@@ -71,7 +71,7 @@ def greetings_editor(state: CharacterState, errors: FieldErrors) -> ui.column:
         first = ui.textarea("First message", placeholder="How the character opens a conversation") \
             .bind_value(state, "first_message").props("outlined autogrow").classes("w-full").mark("first-message")
         errors.register("first_message", first)
-        ui.label("Alternate greetings").classes("text-xs font-medium text-grey-7")
+        ui.label("Alternate greetings").classes("text-xs font-medium text-muted")
         greetings = AlternateGreetings(state)
         error = ui.label().classes("text-negative text-xs").mark("greetings-error")
         error.visible = False

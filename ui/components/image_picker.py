@@ -24,7 +24,7 @@ def open_image_picker(actions: Library, on_pick: Callable[[LibraryImage], Awaita
     with ui.dialog() as dialog, ui.card().classes("w-[720px] max-w-full").mark("image-picker"):
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Choose a reference image").classes("text-lg font-medium")
-            ui.button(icon="close", on_click=dialog.close).props("flat round dense")
+            ui.button(icon="close", on_click=dialog.close).props('flat round dense aria-label="Close"')
         with ui.column().classes("w-full") as body:
             ui.spinner(size="lg").classes("self-center")
     show_transient(dialog)
@@ -41,7 +41,7 @@ async def _fill(actions: Library, body: ui.column, dialog: ui.dialog,
     with body:
         if not images:
             ui.label("No stored images yet: upload a reference or generate a portrait first.") \
-                .classes("text-grey-7")
+                .classes("text-muted")
             return
         with ui.element("div").classes("grid grid-cols-3 sm:grid-cols-4 gap-2 w-full max-h-[60vh] overflow-y-auto"):
             for image in images:
@@ -56,4 +56,4 @@ def _thumbnail(image: LibraryImage, dialog: ui.dialog, on_pick: Callable[[Librar
     with ui.card().tight().classes("cursor-pointer hover:shadow-lg").on("click", pick) \
             .mark("library-image").props('data-testid="library-image"'):
         ui.image(image.thumbnail_url).classes("aspect-square w-full object-cover")
-        ui.label(KIND_LABELS.get(image.kind, image.kind)).classes("text-xs text-grey-7 px-2 py-1")
+        ui.label(KIND_LABELS.get(image.kind, image.kind)).classes("text-xs text-muted px-2 py-1")

@@ -14,7 +14,7 @@ from ui.state import CharacterState
 
 def mobile_bottom_bar(state: CharacterState, scenes: SceneEditing, tabs: ui.tabs,
                       on_generate: Callable[[], Awaitable[None]]) -> None:
-    with ui.footer().classes("md:hidden bg-white border-t p-2 gap-2 justify-end") \
+    with ui.footer().classes("md:hidden bg-surface text-on-surface border-t border-divider p-2 gap-2 justify-end") \
             .bind_visibility_from(tabs, "value", backward=lambda tab: tab != "portraits") \
             .mark("mobile-bottom-bar"):
         with ui.row().classes("w-full gap-2 no-wrap justify-end") \

@@ -39,6 +39,6 @@ def model_selector(options: StudioOptions, models: list[RoutedModel], *, dense: 
             .mark("model-selector")
         if dense:
             select.props("dense")
-        ui.badge("I2I", color="green-9").tooltip("This choice can keep the reference image's face") \
+        ui.badge("I2I", color="positive").tooltip("This choice can keep the reference image's face") \
             .bind_visibility_from(options, "model_id", backward=keeps_face).mark("model-i2i-badge")
     return row

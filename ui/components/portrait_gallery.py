@@ -38,7 +38,7 @@ class PortraitGallery:
         self.more: ui.element | None = None
         with ui.column().classes("w-full gap-2") as self.root:
             self.empty = ui.label("No portraits yet — describe the look and press Generate.") \
-                .classes("text-grey-7 text-sm")
+                .classes("text-muted text-sm")
             self.grid = ui.element("div").classes("grid gap-2 w-full").style(GRID_STYLE) \
                 .props('data-testid="portrait-grid"')
         for view in gallery.portraits[:FIRST_ANSWER_TILES]:
@@ -63,8 +63,8 @@ class PortraitGallery:
             self._add(view, at_front=False)
         with self.grid:
             self.add_tile = ui.element("div").classes(
-                "aspect-square rounded-lg border-2 border-dashed border-grey-5 flex items-center "
-                "justify-center cursor-pointer text-grey-6 hover:bg-grey-2") \
+                "aspect-square rounded-lg border-2 border-dashed border-placeholder flex items-center "
+                "justify-center cursor-pointer text-muted hover:bg-sunken") \
                 .props('data-testid="add-portrait-tile"').on("click", self.on_add)
             with self.add_tile:
                 ui.icon("add", size="lg")

@@ -23,25 +23,29 @@ class PortraitLightbox:
 
     def _build(self) -> ui.dialog:
         with self.anchor, ui.dialog().props("maximized") as self.dialog, \
-                ui.card().classes("w-full h-full bg-black text-white p-0 column no-wrap") \
+                ui.card().classes("w-full h-full bg-viewer text-on-scrim p-0 column no-wrap") \
                 .props('data-testid="lightbox"').mark("lightbox"):
             with ui.row().classes("w-full items-center justify-between p-2 no-wrap"):
                 self.caption = ui.label().classes("text-sm opacity-80 ellipsis")
-                ui.button(icon="close", on_click=self.dialog.close).props("flat round color=white") \
+                ui.button(icon="close", on_click=self.dialog.close) \
+                    .props('flat round color=on-scrim aria-label="Close"') \
                     .mark("lightbox-close")
             with ui.row().classes("w-full col items-center justify-center no-wrap relative"):
                 ui.button(icon="chevron_left", on_click=lambda: self.step(-1)) \
-                    .props('flat round color=white data-testid="lightbox-prev"').mark("lightbox-prev")
+                    .props('flat round color=on-scrim aria-label="Previous portrait" data-testid="lightbox-prev"') \
+                    .mark("lightbox-prev")
                 self.image = ui.image().classes("max-h-[75vh] max-w-[85vw]").props("fit=contain")
                 ui.button(icon="chevron_right", on_click=lambda: self.step(1)) \
-                    .props('flat round color=white data-testid="lightbox-next"').mark("lightbox-next")
+                    .props('flat round color=on-scrim aria-label="Next portrait" data-testid="lightbox-next"') \
+                    .mark("lightbox-next")
             with ui.row().classes("w-full justify-center gap-2 p-3 flex-wrap"):
-                self.prompt = ui.input(placeholder="Regenerate with a prompt…").props("dark dense outlined") \
+                self.prompt = ui.input(placeholder="Regenerate with a prompt…") \
+                    .props('dark dense outlined aria-label="Regenerate with a prompt"') \
                     .classes("min-w-[14rem]")
-                ui.button("Regenerate", icon="refresh", on_click=self._regenerate).props("flat color=white")
-                ui.button("Set as Primary", icon="star", on_click=self._set_primary).props("flat color=amber")
-                ui.button("Use as Reference", icon="face", on_click=self._use_reference).props("flat color=white")
-                ui.button("Download", icon="download", on_click=self._download).props("flat color=white")
+                ui.button("Regenerate", icon="refresh", on_click=self._regenerate).props("flat color=on-scrim")
+                ui.button("Set as Primary", icon="star", on_click=self._set_primary).props("flat color=warning")
+                ui.button("Use as Reference", icon="face", on_click=self._use_reference).props("flat color=on-scrim")
+                ui.button("Download", icon="download", on_click=self._download).props("flat color=on-scrim")
                 ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
         with self.anchor:
             self.keyboard = ui.keyboard(on_key=self._on_key, active=False)

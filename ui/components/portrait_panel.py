@@ -21,19 +21,19 @@ def portrait_panel(state: CharacterState, options: StudioOptions, *, presets: li
                    models: list[RoutedModel], on_preset: Callable[[Preset], Awaitable[None]],
                    on_generate: Callable[[], Awaitable[None]]) -> ui.column:
     with ui.column().classes("w-full gap-3") as panel:
-        with ui.element("div").classes("relative w-full aspect-square rounded-xl overflow-hidden bg-grey-3"):
+        with ui.element("div").classes("relative w-full aspect-square rounded-xl overflow-hidden bg-sunken"):
             ui.image().classes("w-full h-full").props('fit=cover alt="Primary portrait"') \
                 .bind_source_from(state, "image_url", backward=lambda url: url or "") \
                 .bind_visibility_from(state, "image_url", backward=bool).mark("portrait-preview")
-            with ui.column().classes("absolute-full items-center justify-center gap-1 text-grey-6") \
+            with ui.column().classes("absolute-full items-center justify-center gap-1 text-muted") \
                     .bind_visibility_from(state, "image_url", backward=lambda url: not url):
                 ui.icon("person", size="5rem")
                 ui.label("No portrait yet").classes("text-sm").mark("portrait-placeholder")
-            with ui.column().classes("absolute-full items-center justify-center gap-2 bg-black/50 text-white") \
+            with ui.column().classes("absolute-full items-center justify-center gap-2 bg-scrim text-on-scrim") \
                     .bind_visibility_from(state, "is_generating").mark("generating-overlay"):
-                ui.spinner(size="3rem", color="white")
+                ui.spinner(size="3rem", color="on-scrim")
                 ui.label().bind_text_from(state, "progress", backward=lambda p: f"Generating… {round((p or 0) * 100)}%")
-        ui.label("Appearance presets").classes("text-xs font-medium text-grey-7")
+        ui.label("Appearance presets").classes("text-xs font-medium text-muted")
         preset_chips(presets, on_preset, marker="appearance-preset")
         model_selector(options, models)
         ui.button("Generate Portrait", icon="auto_awesome", on_click=lambda: on_generate()) \

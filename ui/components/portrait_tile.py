@@ -26,7 +26,7 @@ class PortraitTile(ui.element):
         super().__init__("div")
         self.view = view
         self.actions = actions
-        self.classes("relative aspect-square rounded-lg overflow-hidden bg-grey-3 cursor-pointer group")
+        self.classes("relative aspect-square rounded-lg overflow-hidden bg-sunken cursor-pointer group")
         self.props(f'data-testid="portrait-tile" data-portrait-id="{view.id}"')
         self.mark("portrait-tile")
         self._star: ui.icon | None = None
@@ -46,14 +46,16 @@ class PortraitTile(ui.element):
             return
         with self:
             self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
-                .props('round dense flat size=sm color=white data-testid="portrait-menu"').mark("portrait-menu") \
-                .classes("absolute top-1 right-1 bg-black/40")
+                .props('round dense flat size=sm color=on-scrim aria-label="Portrait actions" '
+                       'data-testid="portrait-menu"') \
+                .mark("portrait-menu") \
+                .classes("absolute top-1 right-1 bg-scrim")
 
     def set_primary(self, primary: bool) -> None:
         self.view.is_primary = primary
         if primary and self._star is None:
             with self:
-                self._star = ui.icon("star", color="amber-5", size="sm") \
+                self._star = ui.icon("star", color="star", size="sm") \
                     .props('data-testid="primary-badge"').mark("primary-badge") \
                     .classes("absolute top-1 left-1 drop-shadow")
         elif not primary and self._star is not None:

@@ -18,12 +18,12 @@ from ui.state import CharacterState, StudioOptions
 def prompt_bar(state: CharacterState, options: StudioOptions, *, models: list[RoutedModel],
                on_generate: Callable[[], Awaitable[None]], on_remove_reference: Callable[[], Awaitable[None]],
                on_upload: Callable[[], None], on_library: Callable[[], None]) -> None:
-    with ui.row().classes("w-full items-end gap-2 no-wrap p-2 bg-white border-t"):
+    with ui.row().classes("w-full items-end gap-2 no-wrap p-2 bg-surface text-on-surface border-t border-divider"):
         ui.textarea(placeholder="Describe the shot: outfit, place, light… (optional)") \
             .bind_value(options, "prompt").props(f'autogrow outlined dense maxlength={MAX_USER_PROMPT} counter '
-                                                 'data-testid="prompt-input"') \
+                                                 'aria-label="Prompt: describe the shot" data-testid="prompt-input"') \
             .classes("col min-w-0").mark("prompt-input")
-        with ui.button(icon="face").props("flat round data-testid=reference-menu") as ref:
+        with ui.button(icon="face").props('flat round aria-label="Reference image" data-testid=reference-menu') as ref:
             ui.badge().bind_visibility_from(state, "reference_image_url", backward=bool) \
                 .props("floating rounded color=positive")
             with ui.menu():

@@ -27,24 +27,24 @@ def reference_image(state: CharacterState, options: StudioOptions, actions: Refe
 
     with ui.column().classes("w-full gap-2") as column:
         with ui.row().classes("w-full items-center gap-3 no-wrap"):
-            with ui.element("div").classes("w-16 h-16 shrink-0 rounded-lg overflow-hidden bg-grey-3 "
+            with ui.element("div").classes("w-16 h-16 shrink-0 rounded-lg overflow-hidden bg-sunken "
                                            "flex items-center justify-center"):
                 ui.image().classes("w-full h-full").props("fit=cover") \
                     .bind_source_from(state, "reference_image_url", backward=lambda url: url or "") \
                     .bind_visibility_from(state, "reference_image_url", backward=has_reference) \
                     .mark("reference-preview")
-                ui.icon("face", size="md", color="grey-6") \
+                ui.icon("face", size="md", color="placeholder") \
                     .bind_visibility_from(state, "reference_image_url", backward=lambda url: not url)
             with ui.column().classes("gap-1 min-w-0"):
                 ui.label("Reference image").classes("text-sm font-medium")
                 with ui.row().classes("items-center gap-1") \
                         .bind_visibility_from(state, "reference_image_url", backward=has_reference):
-                    ui.badge("Image Match Mode", color="green-9").mark("image-match-mode")
-                    ui.badge(color="grey-7") \
+                    ui.badge("Image Match Mode", color="positive").mark("image-match-mode")
+                    ui.badge(color="neutral") \
                         .bind_text_from(options, "i2i_count", backward=_i2i_label) \
                         .props('data-testid="i2i-count"').mark("i2i-count") \
                         .tooltip("Active models that can keep the face of the reference")
-                ui.label("Upload a face to keep it in every portrait").classes("text-xs text-grey-7") \
+                ui.label("Upload a face to keep it in every portrait").classes("text-xs text-muted") \
                     .bind_visibility_from(state, "reference_image_url", backward=lambda url: not url)
         upload = FilePicker(actions.upload_reference, accept=ACCEPT, max_bytes=UPLOAD_MAX_BYTES) \
             .props('data-testid="reference-upload"').mark("reference-upload")

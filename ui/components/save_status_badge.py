@@ -9,8 +9,8 @@ from nicegui import ui
 from ui.components.deferred import Deferred, after_connect
 from ui.state import STATUS_LABELS, CharacterState
 
-# Dark shades: white text on them stays readable (Quasar's positive green gives only ~2.6:1).
-COLORS = {"saved": "green-9", "saving": "blue-9", "unsaved": "warning", "error": "red-9", "conflict": "red-9"}
+# The theme's brand colours (ui/theme.py): white text on each is at least 4.5:1.
+COLORS = {"saved": "positive", "saving": "primary", "unsaved": "warning", "error": "negative", "conflict": "negative"}
 
 
 def save_status_badge(state: CharacterState, on_reload: Callable[[], None],
@@ -31,7 +31,7 @@ def save_status_badge(state: CharacterState, on_reload: Callable[[], None],
 
 def _bind_color(badge: ui.badge, state: CharacterState) -> None:
     def apply(status: str) -> str:
-        badge.props(f"color={COLORS.get(status, 'grey')}")
+        badge.props(f"color={COLORS.get(status, 'neutral')}")
         return status
 
     badge.bind_text_from(state, "save_status", backward=lambda s: STATUS_LABELS.get(apply(s), s))

@@ -71,7 +71,7 @@ def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None
                           on_click=lambda: actions.generate_scene_image(scene.id)) \
                     .props("flat no-caps").mark("scene-generate-image")
             else:
-                ui.label("Save the scene to generate its image").classes("text-xs text-grey-7")
+                ui.label("Save the scene to generate its image").classes("text-xs text-muted")
             with ui.row().classes("gap-1"):
                 ui.button("Cancel", on_click=dialog.close).props("flat no-caps").mark("scene-cancel")
                 ui.button("Update" if scene else "Create", on_click=save) \
@@ -104,7 +104,7 @@ class _StartersEditor:
             field = ui.input(placeholder="How the scene opens…", value=text) \
                 .props("outlined dense").classes("flex-1").mark("scene-starter")
             ui.button(icon="close", on_click=lambda: self.remove(row, field)) \
-                .props("flat round dense size=sm").mark("scene-starter-remove")
+                .props('flat round dense size=sm aria-label="Remove this opening"').mark("scene-starter-remove")
         self.inputs.append(field)
         self.add_button.set_enabled(len(self.inputs) < STARTERS_MAX)
 

@@ -30,7 +30,7 @@ def scenes_gallery(actions: SceneActions) -> ui.column:
         def grid() -> None:
             scenes = actions.scenes()
             if not scenes:
-                ui.label("No scenes yet: add one to give chats a place to start.").classes("text-grey-7") \
+                ui.label("No scenes yet: add one to give chats a place to start.").classes("text-muted") \
                     .mark("no-scenes")
                 return
             with ui.element("div").classes("grid grid-cols-2 md:grid-cols-3 xl:grid-cols-4 gap-3 w-full"):
@@ -56,19 +56,20 @@ def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:
 
     with ui.card().tight().classes("relative overflow-hidden group") \
             .props('flat bordered data-testid="scene-card"').mark("scene-card", f"scene-{scene.id}"):
-        with ui.element("div").classes("relative w-full aspect-video bg-grey-3 flex items-center justify-center"):
+        with ui.element("div").classes("relative w-full aspect-video bg-sunken flex items-center justify-center"):
             if scene.image_url:
                 ui.image(scene.image_url).classes("absolute inset-0 w-full h-full").props("fit=cover")
             else:
-                ui.icon("landscape", size="xl", color="grey-5")
+                ui.icon("landscape", size="xl", color="placeholder")
             with ui.element("div").classes("absolute inset-x-0 bottom-0 px-2 py-1 bg-gradient-to-t "
                                            "from-black/70 to-transparent"):
-                ui.label(scene.scene_name).classes("text-white text-sm font-medium truncate")
+                ui.label(scene.scene_name).classes("text-on-scrim text-sm font-medium truncate")
         with ui.row().classes("w-full items-center justify-end gap-0 px-1"):
             ui.button(icon="edit", on_click=lambda: _in(client, lambda: open_scene_dialog(actions, scene))) \
-                .props("flat round dense size=sm").tooltip("Edit").mark("scene-edit")
+                .props('flat round dense size=sm aria-label="Edit scene"').tooltip("Edit").mark("scene-edit")
             ui.button(icon="delete", on_click=delete) \
-                .props("flat round dense size=sm color=negative").tooltip("Delete").mark("scene-delete")
+                .props('flat round dense size=sm color=negative aria-label="Delete scene"').tooltip("Delete") \
+                .mark("scene-delete")
 
 
 def _in(client: Client, build: Callable[[], object]) -> None:

@@ -14,6 +14,7 @@ from nicegui import ui
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.save_status_badge import save_status_badge
+from ui.components.theme_toggle import theme_toggle
 from ui.state import CharacterState
 
 
@@ -33,8 +34,9 @@ class HeaderActions:
 
 def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_bytes: int) -> ui.select:
     """Returns the character selector, whose options the page fills once connected."""
-    with ui.header().classes("items-center gap-2 px-2 py-1 bg-white text-black border-b no-wrap"):
-        ui.button(icon="arrow_back", on_click=actions.back).props("flat round dense") \
+    with ui.header().classes("items-center gap-2 px-2 py-1 bg-surface text-on-surface border-b border-divider no-wrap"):
+        ui.button(icon="arrow_back", on_click=actions.back) \
+            .props('flat round dense aria-label="Back to your characters"') \
             .tooltip("Back to your characters")
         selector = character_selector([], state.character_id, state.role, state.name)
         import_card_button(actions.import_card, max_upload_bytes)
@@ -45,9 +47,10 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
         ui.space()
         save_status_badge(state, actions.reload_theirs, actions.overwrite)
         ui.button(icon="visibility", on_click=actions.preview) \
-            .props("flat round dense").tooltip("Preview").classes("max-md:hidden") \
+            .props('flat round dense aria-label="Preview"').tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
         export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool)
+        theme_toggle()
         ui.button("Save", on_click=actions.save).props("unelevated dense color=primary").classes("md:hidden") \
             .mark("mobile-save")
     return selector

@@ -56,12 +56,13 @@ class _Img(SourceElement):
 
 def _avatar(state: CharacterState) -> None:
     """64 px primary portrait; a spinner covers it while a portrait is being generated."""
-    with ui.element("div").classes("relative w-16 h-16 shrink-0 rounded-full overflow-hidden bg-grey-3 "
+    with ui.element("div").classes("relative w-16 h-16 shrink-0 rounded-full overflow-hidden bg-sunken "
                                    "flex items-center justify-center").mark("avatar"):
         _Img().classes("w-full h-full object-cover").props('alt="Primary portrait"') \
             .bind_source_from(state, "image_url", backward=lambda url: url or "") \
             .bind_visibility_from(state, "image_url", backward=bool).mark("avatar-image")
-        ui.icon("person", size="lg", color="grey-6").bind_visibility_from(state, "image_url", backward=lambda u: not u)
-        with ui.element("div").classes("absolute inset-0 flex items-center justify-center bg-black/40") \
+        ui.icon("person", size="lg", color="placeholder") \
+            .bind_visibility_from(state, "image_url", backward=lambda u: not u)
+        with ui.element("div").classes("absolute inset-0 flex items-center justify-center bg-scrim") \
                 .bind_visibility_from(state, "is_generating").mark("avatar-spinner"):
-            ui.spinner(color="white", size="md")
+            ui.spinner(color="on-scrim", size="md")

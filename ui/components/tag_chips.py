@@ -40,10 +40,10 @@ class TagChipRow(ui.row):
         self.clear()
         with self:
             if not self.tags:
-                ui.label("No tags yet").classes("text-xs text-grey-6")
+                ui.label("No tags yet").classes("text-xs text-muted")
             for tag in self.tags:
                 ui.chip(tag, removable=True, on_value_change=lambda e, t=tag: None if e.value else self._on_remove(t)) \
-                    .props("dense color=grey-3 text-color=dark").classes("text-xs").mark(f"{self._marker}-chip")
+                    .props("dense color=sunken text-color=on-surface").classes("text-xs").mark(f"{self._marker}-chip")
 
 
 def tag_chips(state: CharacterState, field: str, label: str, *, marker: str) -> ui.column:
@@ -62,11 +62,12 @@ def tag_chips(state: CharacterState, field: str, label: str, *, marker: str) -> 
         tag_input.value = ""
 
     with ui.column().classes("w-full gap-1") as column:
-        ui.label(label).classes("text-xs font-medium text-grey-7")
+        ui.label(label).classes("text-xs font-medium text-muted")
         TagChipRow(remove, marker).bind_tags_from(state, field)
         tag_input = ui.input(placeholder=f"Add {label.lower()} and press Enter",
                              on_change=lambda: setattr(tag_input, "error", None)) \
-            .props(f'dense outlined data-testid="{marker}-input"').classes("w-full").mark(f"{marker}-input")
+            .props(f'dense outlined aria-label="Add {label.lower()}" data-testid="{marker}-input"') \
+            .classes("w-full").mark(f"{marker}-input")
         tag_input.on("keydown.enter", add)
     return column
 

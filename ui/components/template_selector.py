@@ -22,9 +22,9 @@ def open_template_selector(templates: list[CharacterTemplate], on_pick: OnPick) 
     with ui.dialog() as dialog, ui.card().classes("w-[880px] max-w-full").mark("template-selector"):
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Start from a template").classes("text-lg font-medium")
-            ui.button(icon="close", on_click=dialog.close).props("flat round dense")
+            ui.button(icon="close", on_click=dialog.close).props('flat round dense aria-label="Close"')
         if not templates:
-            ui.label("No templates are available.").classes("text-grey-7")
+            ui.label("No templates are available.").classes("text-muted")
         with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-2 md:grid-cols-3 gap-3 w-full "
                                        "max-h-[70vh] overflow-y-auto p-1"):
             for template in templates:
@@ -44,4 +44,4 @@ def _card(template: CharacterTemplate, on_pick: OnPick, dialog: ui.dialog) -> No
         with ui.row().classes("items-center gap-2 no-wrap"):
             ui.icon(template.icon or "person", size="sm", color="primary")
             ui.label(template.name).classes("font-medium")
-        ui.label(template.description).classes("text-xs text-grey-7 line-clamp-3")
+        ui.label(template.description).classes("text-xs text-muted line-clamp-3")

@@ -14,6 +14,7 @@ from core import auth
 from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import ApiToken, User
+from ui import theme
 from ui.components.app_header import app_header
 from ui.components.confirm_dialog import confirm
 from ui.session import require_user_and
@@ -22,6 +23,7 @@ from ui.session import require_user_and
 def register(studio: Studio) -> None:
     @ui.page("/account", title="Account · Character Studio")
     async def account() -> None:
+        theme.apply()
         found = await require_user_and(studio, "/account", lambda user: auth.list_tokens(studio.ctx.db, user))
         if found is None:
             return
@@ -41,23 +43,23 @@ class AccountView:
 
     def build(self) -> None:
         app_header(self.user, single_user=self.single_user, title="Account")
-        with ui.column().classes("w-full max-w-2xl mx-auto p-4 gap-4"):
+        with ui.column().classes(theme.NARROW_PAGE):
             with ui.card().classes("w-full"):
-                ui.label("Account").classes("text-lg font-semibold")
+                ui.label("Account").classes(theme.SECTION_TITLE)
                 ui.label(self.user.display_name or self.user.email).classes("font-medium").mark("display-name")
-                ui.label(self.user.email).classes("text-grey-7 break-all").mark("account-email")
+                ui.label(self.user.email).classes(f"{theme.MUTED} break-all").mark("account-email")
                 if self.user.is_admin:
                     ui.badge("Admin", color="primary").classes("self-start")
                 if self.single_user:
-                    ui.label("Single-user mode: sign-in is turned off on this machine.").classes("text-sm text-grey-7")
+                    ui.label("Single-user mode: sign-in is turned off on this machine.").classes(theme.HINT)
                 else:
                     ui.button("Sign out", icon="logout", on_click=lambda: ui.navigate.to("/logout")) \
                         .props("outline no-caps") \
                         .classes("self-start").mark("account-sign-out")
             with ui.card().classes("w-full"):
-                ui.label("API tokens").classes("text-lg font-semibold")
+                ui.label("API tokens").classes(theme.SECTION_TITLE)
                 ui.label("Scripts send a token as 'Authorization: Bearer <token>' to use the HTTP API "
-                         "as you.").classes("text-sm text-grey-7")
+                         "as you.").classes(theme.HINT)
                 with ui.row().classes("w-full items-start gap-2 no-wrap"):
                     self.name_input = ui.input("Token name", placeholder="e.g. my script") \
                         .props("outlined dense maxlength=100").classes("flex-grow").mark("token-name")
@@ -81,7 +83,7 @@ class AccountView:
     def show_new_token(self, plain: str) -> None:
         """The one time the plain token exists outside the caller's hands."""
         self.new_token_box.clear()
-        with self.new_token_box, ui.card().classes("w-full bg-amber-1").props("flat bordered"):
+        with self.new_token_box, ui.card().classes("w-full bg-notice").props("flat bordered"):
             with ui.row().classes("items-center gap-2 no-wrap"):
                 ui.icon("warning", color="warning")
                 ui.label("Copy this token now: it will not be shown again.").classes("font-medium") \
@@ -106,7 +108,7 @@ class AccountView:
     def token_list(self) -> None:
         tokens = self.tokens
         if not tokens:
-            ui.label("No tokens yet.").classes("text-grey-7").mark("no-tokens")
+            ui.label("No tokens yet.").classes(theme.MUTED).mark("no-tokens")
             return
         with ui.list().props("separator").classes("w-full"):
             for token in tokens:

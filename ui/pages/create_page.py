@@ -11,6 +11,7 @@ from __future__ import annotations
 from nicegui import ui
 
 from core.container import Studio
+from ui import theme
 from ui.components.conflict_banner import conflict_banner
 from ui.components.form_advanced import form_advanced
 from ui.components.form_basic_info import form_basic_info
@@ -19,6 +20,7 @@ from ui.components.not_found import character_not_found
 from ui.components.portrait_panel import portrait_panel
 from ui.components.reference_image import reference_image
 from ui.components.tag_chips import tag_chips
+from ui.components.theme_toggle import theme_toggle
 from ui.controllers.catalog import read_lists
 from ui.controllers.character import read_opening
 from ui.form_controller import FormTab
@@ -36,6 +38,7 @@ def register(studio: Studio) -> None:
 
 
 async def build_form(studio: Studio, character_id: str | None, role: str) -> None:
+    theme.apply()
     path = f"/create/{character_id}" if character_id else "/create"
     found = await require_user_and(studio, path, lambda user: (read_opening(studio.ctx, user, character_id),
                                                               read_lists(studio.ctx)))
@@ -63,14 +66,14 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
                                on_generate=tab.generation.generate)
             with ui.column().classes("w-full gap-3 min-w-0"):
                 _sections(tab)
-    with ui.footer().classes("md:hidden bg-white border-t p-2"):
+    with ui.footer().classes("md:hidden bg-surface text-on-surface border-t border-divider p-2"):
         ui.button("Save", icon="save", on_click=tab.form.save).props("unelevated no-caps").classes("w-full") \
             .mark("save-bar-button")
 
 
 def _header(tab: FormTab) -> None:
     state = tab.session.state
-    with ui.header().classes("bg-white text-grey-9 shadow-sm px-2 py-2 items-center gap-2 no-wrap"):
+    with ui.header().classes("bg-surface text-on-surface shadow-sm px-2 py-2 items-center gap-2 no-wrap"):
         ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")) \
             .props('flat round dense aria-label="Back to your characters"')
         ui.label().bind_text_from(state, "character_id",
@@ -83,6 +86,7 @@ def _header(tab: FormTab) -> None:
             .bind_visibility_from(state, "character_id", backward=bool)
         ui.button("Save", icon="save", on_click=tab.form.save) \
             .props('unelevated no-caps data-testid="save-button"').classes("max-md:hidden").mark("save-button")
+        theme_toggle()
 
 
 def _sections(tab: FormTab) -> None:

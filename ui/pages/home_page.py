@@ -14,6 +14,7 @@ from core.characters import SortKey
 from core.container import Studio
 from core.errors import StudioError
 from core.models import Character, User
+from ui import theme
 from ui.components.app_header import app_header
 from ui.components.character_card import character_card
 from ui.components.confirm_dialog import confirm
@@ -26,6 +27,7 @@ SORTS: dict[str, str] = {"updated": "Recently updated", "created": "Newest", "na
 def register(studio: Studio) -> None:
     @ui.page("/", title="Character Studio")
     async def home() -> None:
+        theme.apply()
         user = await require_user(studio, "/")
         if user is None:
             return
@@ -72,7 +74,7 @@ class HomeView:
                     .props("no-caps outline").mark("quick-create")
             with ui.row().classes("w-full items-center gap-2 no-wrap"):
                 ui.input(placeholder="Search by name", on_change=self.on_search) \
-                    .props('outlined dense clearable debounce=250 data-testid="search"') \
+                    .props('outlined dense clearable debounce=250 aria-label="Search by name" data-testid="search"') \
                     .classes("flex-grow min-w-0").mark("search")
                 ui.select(SORTS, value=self.sort, on_change=self.on_sort) \
                     .props('outlined dense options-dense data-testid="sort"').classes("w-44 shrink-0").mark("sort")
@@ -83,9 +85,9 @@ class HomeView:
         shown = self.rows[: self.limit]
         if not shown:
             with ui.column().classes("w-full items-center py-12 gap-2"):
-                ui.icon("group", size="3rem", color="grey-5")
+                ui.icon("group", size="3rem", color="placeholder")
                 text = f"No characters match “{self.search}”" if self.search else "No characters yet: create one"
-                ui.label(text).classes("text-grey-7").mark("empty-list")
+                ui.label(text).classes("text-muted").mark("empty-list")
             return
         with ui.element("div").classes("grid w-full gap-3") \
                 .style("grid-template-columns: repeat(auto-fill, minmax(min(100%, 220px), 1fr))"):

@@ -16,6 +16,8 @@ from core import auth
 from core.container import Studio
 from core.errors import AuthError, ValidationError
 from core.sign_in import TooManyAttempts, sign_in
+from ui import theme
+from ui.components.theme_toggle import theme_toggle
 from ui.session import begin_sign_in, complete_sign_in, current_user, safe_next, sign_out
 
 
@@ -24,6 +26,7 @@ def register(studio: Studio) -> None:
 
     @ui.page("/login", title="Sign in · Character Studio")
     async def login(next: str = "") -> RedirectResponse | None:  # noqa: A002 - the query parameter's name
+        theme.apply()
         target = safe_next(next)
         if studio.ctx.settings.auth == "none":
             return RedirectResponse("/")
@@ -31,7 +34,9 @@ def register(studio: Studio) -> None:
             return RedirectResponse(target)
         first_start = await run.io_bound(auth.user_count, db) == 0
         with ui.column().classes("w-full max-w-sm mx-auto mt-10 px-4 gap-3"):
-            ui.label("Character Studio").classes("text-2xl font-semibold text-primary")
+            with ui.row().classes("w-full items-center no-wrap"):
+                ui.label("Character Studio").classes("text-2xl font-semibold text-primary flex-grow")
+                theme_toggle()
             if first_start:
                 _create_admin_form(studio, target)
             else:
@@ -78,7 +83,7 @@ def _sign_in_form(studio: Studio, target: str) -> None:
 def _create_admin_form(studio: Studio, target: str) -> None:
     """The very first account, created only while there is none (two forms at once give one admin)."""
     ui.label("Create the admin account").classes("text-lg").mark("create-admin")
-    ui.label("No account exists yet. The first account administers this studio.").classes("text-sm text-grey-7")
+    ui.label("No account exists yet. The first account administers this studio.").classes(theme.HINT)
     email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
         .classes("w-full").mark("email")
     password = ui.input("Password", password=True, password_toggle_button=True) \

@@ -14,6 +14,7 @@ from core.container import Studio
 from core.context import Context
 from core.errors import NotFound
 from core.models import Character, CharacterScene, User
+from ui import theme
 from ui.components.app_header import app_header
 from ui.components.not_found import character_not_found
 from ui.session import require_user_and
@@ -22,6 +23,7 @@ from ui.session import require_user_and
 def register(studio: Studio) -> None:
     @ui.page("/character/{character_id}", title="Character · Character Studio")
     async def preview(character_id: str) -> None:
+        theme.apply()
         found = await require_user_and(studio, f"/character/{character_id}",
                                        lambda user: _read(studio.ctx, user, character_id))
         if found is None:
@@ -49,20 +51,21 @@ def _read(ctx: Context, user: User, character_id: str) -> tuple[Character, list[
 def character_view(row: Character, scene_rows: list[CharacterScene], user: User) -> None:
     with ui.column().classes("w-full max-w-4xl mx-auto p-3 sm:p-4 gap-4"):
         with ui.element("div").classes("grid grid-cols-1 md:grid-cols-[320px_1fr] gap-4 w-full"):
-            with ui.element("div").classes("w-full aspect-square rounded-lg overflow-hidden bg-grey-3"):
+            with ui.element("div").classes("w-full aspect-square rounded-lg overflow-hidden bg-sunken"):
                 if row.image_url:
                     _img(row.image_url, "Portrait of the character") \
                         .classes("w-full h-full object-cover").mark("preview-portrait")
                 else:
                     with ui.element("div").classes("w-full h-full flex items-center justify-center"):
-                        ui.icon("person", size="6rem", color="grey-5").mark("preview-placeholder")
+                        ui.icon("person", size="6rem", color="placeholder").mark("preview-placeholder")
             with ui.column().classes("gap-2 min-w-0"):
                 ui.label(row.name).classes("text-2xl font-semibold break-words").mark("preview-name")
                 with ui.row().classes("gap-1"):
-                    ui.badge(row.gender.capitalize(), color="grey-7")
+                    ui.badge(row.gender.capitalize(), color="neutral")
                     nsfw = row.content_rating == "nsfw"
                     ui.badge(row.content_rating.upper(), color="negative" if nsfw else "positive")
-                    ui.badge("Public" if row.is_public else "Private", color="primary" if row.is_public else "grey-6") \
+                    ui.badge("Public" if row.is_public else "Private",
+                             color="primary" if row.is_public else "neutral") \
                         .mark("preview-visibility")
                     if row.role == "user":
                         ui.badge("Persona", color="secondary")
@@ -89,17 +92,17 @@ def _greetings(row: Character) -> None:
         greetings.append((f"Alternate greeting {number}", text))
     if not greetings:
         return
-    ui.label("Greetings").classes("text-lg font-semibold")
+    ui.label("Greetings").classes(theme.SECTION_TITLE)
     for caption, text in greetings:
         with ui.card().classes("w-full").props("flat bordered"):
-            ui.label(caption).classes("text-xs text-grey-7")
+            ui.label(caption).classes(theme.CAPTION)
             ui.label(text).classes("whitespace-pre-wrap break-words").mark("preview-greeting")
 
 
 def _scenes(scene_rows: list[CharacterScene]) -> None:
     if not scene_rows:
         return
-    ui.label("Scenes").classes("text-lg font-semibold")
+    ui.label("Scenes").classes(theme.SECTION_TITLE)
     with ui.element("div").classes("grid w-full gap-3") \
             .style("grid-template-columns: repeat(auto-fill, minmax(min(100%, 220px), 1fr))"):
         for scene in scene_rows:
@@ -110,7 +113,7 @@ def _scenes(scene_rows: list[CharacterScene]) -> None:
                 with ui.card_section():
                     ui.label(scene.scene_name).classes("font-semibold")
                     if scene.scene_description:
-                        ui.label(scene.scene_description).classes("text-sm text-grey-7 whitespace-pre-wrap")
+                        ui.label(scene.scene_description).classes(f"{theme.HINT} whitespace-pre-wrap")
 
 
 def _img(src: str, alt: str) -> ui.element:

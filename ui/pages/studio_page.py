@@ -27,6 +27,7 @@ from core.container import Studio
 from core.context import Context
 from core.errors import StudioError
 from core.models import CharacterPortrait, User
+from ui import theme
 from ui.components.character_selector import NEW, selector_options
 from ui.components.deferred import Deferred, after_connect
 from ui.components.file_picker import FilePicker
@@ -71,6 +72,7 @@ class StudioOpening(NamedTuple):
 
 
 async def build_studio(studio: Studio, character_id: str | None, role: str) -> None:
+    theme.apply()
     path = f"/studio/{character_id}" if character_id else "/studio"
     found = await require_user_and(studio, path, lambda user: _opening_reads(studio.ctx, user, character_id))
     if found is None:
