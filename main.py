@@ -16,6 +16,7 @@ from core.bootstrap import build_context, prepare_database, protect_files
 from core.config import Settings, UnsafeConfiguration, check_serving
 from core.container import Studio
 from ui.components.file_picker import UPLOAD_PATH
+from ui.memory import keep_collections_short
 from ui.pages import register_pages
 
 COMMANDS = ("serve", "migrate", "create-user", "create-token")
@@ -28,6 +29,7 @@ def create_app(studio: Studio) -> None:
     register_api(app, studio, extra_body_rules=[uploads])
     register_pages(studio)
     app.on_startup(studio.start)
+    keep_collections_short()  # after the studio's start-up: what it made lives as long as the process
     app.on_shutdown(studio.stop)
 
 

@@ -5,6 +5,12 @@ the pages, so a server that once had 50 tabs open stays that big. A few seconds 
 was deleted, a full collection and glibc's ``malloc_trim`` hand the free pages back (CPython's own
 small-object arenas go back by themselves once empty; what ``malloc_trim`` reaches is the larger
 blocks that live on glibc's heap).
+
+A full collection walks every object the collector tracks: about 160,000 after start-up (modules,
+NiceGUI, SQLAlchemy, the app), 110 ms on an idle machine and several hundred under load, during which
+the interpreter answers nobody. Those objects live as long as the process, so once the app has
+started they are moved to the collector's permanent generation (``gc.freeze``, the documented way
+for long-lived servers): later collections walk only what came after, the closed tabs' elements.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import ctypes
 import ctypes.util
 import gc
 import logging
+import time
 from collections.abc import Callable
 
 from nicegui import app, background_tasks
@@ -26,7 +33,10 @@ _pending: asyncio.Task[None] | None = None
 
 def trim_memory() -> bool:
     """Collect garbage and return free heap pages to the OS; False where glibc is not there."""
-    gc.collect()
+    started = time.perf_counter()
+    found = gc.collect()
+    log.debug("memory trim: %d unreachable objects collected in %.0f ms (%d frozen)", found,
+             (time.perf_counter() - started) * 1000, gc.get_freeze_count())
     name = ctypes.util.find_library("c")
     if not name:
         return False
@@ -34,6 +44,14 @@ def trim_memory() -> bool:
         return bool(ctypes.CDLL(name).malloc_trim(0))
     except (OSError, AttributeError):
         return False
+
+
+def keep_collections_short() -> None:
+    """Freeze what exists once the start-up handlers registered before this call have run; thaw it
+    at shutdown (the ``User`` harness starts the app once per test in one process: each test's
+    objects must stay collectable after it)."""
+    app.on_startup(gc.freeze)
+    app.on_shutdown(gc.unfreeze)
 
 
 def trim_after_pages_close(release: Callable[[], object] | None = None) -> None:
