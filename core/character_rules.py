@@ -14,8 +14,16 @@ from core.character_fields import EDITABLE_FIELDS, ENUMS, LIST_FIELDS, TAG_FIELD
 from core.errors import ValidationError
 
 NAME_MAX = 50
-DESCRIPTION_MIN, DESCRIPTION_MAX_FORM = 50, 500
 LONG_TEXT_MAX = 20_000
+#: One maximum for a description everywhere (studio, create form, API, card import): long enough for
+#: the cards other tools write, so a description saved in one place is never refused in another.
+DESCRIPTION_MAX = LONG_TEXT_MAX
+#: The create form's minimum (``strict_description``): a draft saves at any length, the form finishes
+#: a character and asks for a real description. The pages say so next to the counter.
+DESCRIPTION_MIN = 50
+#: The length suggesters aim for (a few sentences), not a limit on what a person may write.
+SUGGESTED_DESCRIPTION_MAX = 500
+DESCRIPTION_MAX_FORM = SUGGESTED_DESCRIPTION_MAX  # the old name, still imported by core/suggest
 TAG_MAX_LEN, TAG_MAX_COUNT = 40, 24
 LIST_LIMITS: dict[str, tuple[int, int]] = {  # field -> (max items, max chars per item)
     "alternate_greetings": (20, 5_000),
@@ -30,8 +38,8 @@ def validate_changes(changes: dict[str, Any], *, strict_description: bool = Fals
                      creating: bool = False) -> dict[str, Any]:
     """Cleaned values for the given fields, or one ValidationError listing every bad field.
 
-    ``strict_description`` applies the create form's 50–500 character rule; the studio's free editing
-    only bounds the length so a half-written description can still auto-save.
+    The maxima are the same for every caller. ``strict_description`` adds the create form's minimum
+    (:data:`DESCRIPTION_MIN`); without it a half-written description (a draft) still saves.
     """
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
@@ -111,9 +119,8 @@ def _clean_description(value: Any, strict: bool) -> str:
     text = value.strip()
     if strict and len(text) < DESCRIPTION_MIN:
         raise ValueError(f"Description must be at least {DESCRIPTION_MIN} characters (got {len(text)})")
-    limit = DESCRIPTION_MAX_FORM if strict else LONG_TEXT_MAX
-    if len(text) > limit:
-        raise ValueError(f"Description must be at most {limit} characters (got {len(text)})")
+    if len(text) > DESCRIPTION_MAX:
+        raise ValueError(f"Description must be at most {DESCRIPTION_MAX:,} characters (got {len(text):,})")
     return text
 
 

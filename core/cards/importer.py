@@ -10,6 +10,12 @@ An import never touches an existing character. It is all-or-nothing, in three st
    then the character, its portraits and scenes are inserted in one transaction; if anything fails,
    the stored files are deleted again before the error is raised.
 
+Copies of one card stay apart by name: when the importer already has a character of the card's name
+(compared case-insensitively), the new one is called "Iris Vale (2)", then "(3)" and so on: the first
+number free, counted on the name without a number of its own (a copy of "Iris Vale (2)" is "Iris Vale
+(3)"), the base shortened so the whole name stays within the name limit. The suffix is
+chosen inside the insert's transaction; two imports racing for one name may still share a number.
+
 The result carries the timings of each step (the card benchmark reports parse vs gate time).
 """
 
@@ -17,16 +23,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 from concurrent.futures import wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from core.cards.codec.import_plan import ImportPlan, plan_import
 from core.cards.codec.reader import read_card_file
 from core.cards.errors import CardError
 from core.cards.limits import CardLimits, check_size
+from core.character_rules import NAME_MAX
 from core.context import Context
 from core.image_gate import THUMB_SIZE, image_limits, prepare_portrait, prepare_reference, stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User, new_id
@@ -44,6 +54,7 @@ from storage.images import ImageRejected, ProcessedImage
 
 log = logging.getLogger(__name__)
 
+_NUMBERED = re.compile(r" \(\d+\)$")  # a copy's number, as _unused_name adds it
 #: File name endings the import picker offers (the format is still decided from the bytes).
 ACCEPTED_SUFFIXES = (".png", ".apng", ".json", ".charx")
 
@@ -205,9 +216,29 @@ def _insert(ctx: Context, actor: User, character_id: str, plan: ImportPlan, port
             fields["image_url"] = urls[(USER_LIBRARY, scene_upload.key)]
         scene_rows.append(CharacterScene(character_id=character_id, **fields))
     with ctx.db.write() as session:
+        character.name = _unused_name(session, actor.id, character.name)
         session.add(character)
         session.flush()
         session.add_all(portrait_rows)
         session.flush()
         session.add_all(scene_rows)
     return character, portrait_rows, scene_rows
+
+
+def _unused_name(session: Session, owner_id: str, name: str) -> str:
+    """``name``, or ``base (n)`` with the first n from 2 that the owner has not used (case-insensitively);
+    ``base`` is the name without a number of its own, so a copy of "Iris Vale (2)" becomes "Iris Vale (3)"."""
+    base = _NUMBERED.sub("", name) or name
+    prefix = base[: NAME_MAX - len(" (99999)")]  # every base a suffix up to (99999) leaves
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    taken = {found.casefold() for found in session.exec(
+        select(Character.name).where(Character.user_id == owner_id, col(Character.name).ilike(pattern, escape="\\")))}
+    if name.casefold() not in taken:
+        return name
+    number = 2
+    while True:
+        suffix = f" ({number})"
+        candidate = base[: NAME_MAX - len(suffix)].rstrip() + suffix
+        if candidate.casefold() not in taken:
+            return candidate
+        number += 1

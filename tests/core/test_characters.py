@@ -8,6 +8,7 @@ import pytest
 from sqlmodel import select
 
 from core import characters
+from core.character_rules import validate_changes
 from core.context import Context
 from core.errors import Conflict, ValidationError
 from core.events import Event
@@ -52,8 +53,9 @@ async def test_each_rule_gives_a_clear_error_and_stores_nothing(
 
 
 @pytest.mark.parametrize(("description", "ok"), [("x" * 49, False), ("x" * 50, True), ("x" * 500, True),
-                                                  ("x" * 501, False), ("", False)])
-async def test_create_form_requires_a_50_to_500_character_description(
+                                                  ("x" * 2_000, True), ("x" * 20_000, True),
+                                                  ("x" * 20_001, False), ("", False)])
+async def test_create_form_requires_50_characters_and_the_common_maximum(
         ctx: Context, description: str, ok: bool) -> None:
     user = make_user(ctx.db)
     data = {"name": "Mira", "description": description}
@@ -63,6 +65,40 @@ async def test_create_form_requires_a_50_to_500_character_description(
         with pytest.raises(ValidationError) as info:
             characters.create_character(ctx, user, data, strict_description=True)
         assert "Description must be" in info.value.errors["description"]
+
+
+@pytest.mark.parametrize(("length", "ok"), [(2_000, True), (20_000, True), (20_001, False)])
+async def test_the_studio_the_form_and_updates_share_one_description_maximum(
+        ctx: Context, length: int, ok: bool) -> None:
+    """A description one page saves is never refused by another (issue 14.4): only the form's minimum differs."""
+    user = make_user(ctx.db)
+    text = "x" * length
+    verdicts = []
+    for strict in (False, True):
+        try:
+            validate_changes({"name": "Mira", "description": text}, strict_description=strict, creating=True)
+            verdicts.append(True)
+        except ValidationError as exc:
+            assert exc.errors["description"] == f"Description must be at most 20,000 characters (got {length:,})"
+            verdicts.append(False)
+    draft = characters.create_character(ctx, user, {"name": "Draft"})
+    try:
+        characters.update_character(ctx, user, draft.id, {"description": text}, version=draft.version)
+        verdicts.append(True)
+    except ValidationError:
+        verdicts.append(False)
+    assert verdicts == [ok, ok, ok]
+
+
+async def test_a_draft_needs_only_a_name(ctx: Context) -> None:
+    """The studio creates a draft as soon as it has a name: private, every other field may be blank."""
+    user = make_user(ctx.db)
+    draft = characters.create_character(ctx, user, {"name": " Iris ", "description": "", "persona": ""})
+    assert (draft.name, draft.description, draft.is_public) == ("Iris", "", False)
+    with pytest.raises(ValidationError) as info:
+        characters.create_character(ctx, user, {"name": "   ", "description": "A whole description."})
+    assert info.value.errors == {"name": "Name is required"}
+    assert _count(ctx, Character) == 1
 
 
 async def test_tags_are_trimmed_and_deduplicated_case_insensitively(ctx: Context) -> None:

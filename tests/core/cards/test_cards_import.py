@@ -158,7 +158,8 @@ async def test_export_then_import_gives_everything_back(ctx: Context, kind: str,
     exported = await export_card(ctx, owner, first.character.id, fmt)
     second = await _import(ctx, owner, exported.data)
     one, two = first.character, second.character
-    assert {f: getattr(two, f) for f in FIELDS} == {f: getattr(one, f) for f in FIELDS}
+    assert two.name == f"{one.name} (2)"  # the owner already has the first copy: the second is told apart
+    assert {f: getattr(two, f) for f in FIELDS if f != "name"} == {f: getattr(one, f) for f in FIELDS if f != "name"}
     assert two.id != one.id and second.warnings == []
     added = {"creation_date", "modification_date"} - set(_data(card))  # the spec asks exporters to add them
     original = {k: v for k, v in one.card_data.get("fields", {}).items()}
@@ -220,7 +221,8 @@ async def test_exported_png_keeps_the_primary_pixels_and_both_chunks_agree(ctx: 
         imported = await _import(ctx, owner, join_chunks(chunks))
         only[keyword] = imported
     one, two = only["chara"].character, only["ccv3"].character
-    assert {f: getattr(one, f) for f in FIELDS} == {f: getattr(two, f) for f in FIELDS}
+    assert (one.name, two.name) == ("Sprite Sea (2)", "Sprite Sea (3)")  # numbered copies of what the owner has
+    assert {f: getattr(one, f) for f in FIELDS if f != "name"} == {f: getattr(two, f) for f in FIELDS if f != "name"}
     assert {k: v for k, v in one.card_data.items() if k not in ("spec", "spec_version")} == {
         k: v for k, v in two.card_data.items() if k not in ("spec", "spec_version")}
     assert len(only["chara"].portraits) == len(only["ccv3"].portraits) == 4
@@ -288,3 +290,21 @@ async def test_backgrounds_become_scene_images_and_other_assets_are_reported(ctx
     assert any("x_risu_audio asset 'theme'" in warning for warning in result.warnings)
     exported = json.loads((await export_card(ctx, owner, result.character.id, "json")).data)
     assert exported["data"]["scenario"] == card["data"]["scenario"]
+
+
+async def test_copies_of_one_card_are_numbered_per_owner(ctx: Context) -> None:
+    """Importing a card the person already has gives 'Old Tom (2)', then '(3)'; a name case-insensitively
+    taken counts too; another account's characters do not; a long name is shortened to fit the suffix."""
+    owner, other = make_user(ctx.db), make_user(ctx.db)
+    raw, _card = _source("v1")
+    names = [(await _import(ctx, owner, raw)).character.name for _ in range(3)]
+    assert names == ["Old Tom", "Old Tom (2)", "Old Tom (3)"]
+    assert (await _import(ctx, other, raw)).character.name == "Old Tom"
+    create_character(ctx, other, {"name": "old tom (2)"})
+    assert (await _import(ctx, other, raw)).character.name == "Old Tom (3)"
+    long_name = "L" * 50
+    card = {"name": long_name, "description": "d", "personality": "", "scenario": "", "first_mes": "",
+            "mes_example": ""}
+    data = json.dumps(card).encode()
+    first, second = (await _import(ctx, owner, data)).character, (await _import(ctx, owner, data)).character
+    assert first.name == long_name and second.name == "L" * 46 + " (2)" and len(second.name) == 50
