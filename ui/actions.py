@@ -34,6 +34,8 @@ class GenerationGate(Protocol):
 
 
 class Generates(Protocol):
+    scene_id: str | None  # the scene whose image is being made, while it is
+
     async def generate(self, prompt: str | None = None, scene_id: str | None = None,
                        presets: dict[str, str] | None = None) -> None: ...
 
@@ -54,7 +56,10 @@ class Suggests(Protocol):
 
 
 class AppearanceActions(Protocol):
-    async def apply_appearance_preset(self, preset: Preset) -> None: ...
+    """Appearance presets: whether one is applied (read off the tags), and applying or removing it."""
+
+    def preset_applied(self, preset: Preset) -> bool: ...
+    async def toggle_preset(self, preset: Preset) -> None: ...
 
 
 class ReferenceActions(Protocol):
@@ -74,6 +79,9 @@ class PortraitActions(Protocol):
     async def set_primary(self, portrait_id: str) -> None: ...
     async def delete_portrait(self, portrait_id: str) -> None: ...
     async def use_as_reference(self, portrait_id: str) -> None: ...
+    async def download(self, portrait_id: str) -> None:
+        """Download the full image, named after the character (``Iris Vale 3.png``)."""
+        ...
 
 
 class GalleryActions(PortraitActions, Protocol):
@@ -97,4 +105,7 @@ class SceneActions(SceneEditing, Protocol):
     changed: Signal[[]]  # emitted after the scene list changed
 
     def scenes(self) -> list[CharacterScene]: ...
+    def generating_scene(self) -> str | None:
+        """The scene whose image is being made now, if any (its card shows the progress)."""
+        ...
     async def delete_scene(self, scene_id: str) -> None: ...

@@ -21,6 +21,7 @@ from ui.components.field_errors import FieldErrors
 from ui.controllers.catalog import Catalog, CatalogLists
 from ui.controllers.character import CharacterController
 from ui.controllers.generation import GenerationController
+from ui.controllers.presets import PresetController
 from ui.controllers.reference import ReferenceController
 from ui.tab_session import TabSession
 
@@ -111,6 +112,7 @@ class FormTab:
     form: FormController
     reference: ReferenceController
     generation: GenerationController
+    presets: PresetController
 
     @classmethod
     def compose(cls, studio: Studio, user: User, *, role: str = "ai", lists: CatalogLists | None = None,
@@ -123,4 +125,4 @@ class FormTab:
         form = FormController(session, character, rules, on_saved_new=on_saved_new)
         return cls(session=session, errors=errors, catalog=Catalog(session, lists), character=character, form=form,
                    reference=ReferenceController(session, saved=character),
-                   generation=GenerationController(session, gate=form))
+                   generation=GenerationController(session, gate=form), presets=PresetController(session))

@@ -17,6 +17,7 @@ from ui.controllers.catalog import Catalog, CatalogLists
 from ui.controllers.character import CharacterController
 from ui.controllers.gallery import GalleryController
 from ui.controllers.generation import GenerationController
+from ui.controllers.presets import PresetController
 from ui.controllers.reference import ReferenceController
 from ui.controllers.scenes import SceneController
 from ui.controllers.suggestions import SuggestionController
@@ -34,6 +35,7 @@ class StudioTab:
     gallery: GalleryController
     scenes: SceneController
     cards: CardController
+    presets: PresetController
 
     @classmethod
     def compose(cls, studio: Studio, user: User, *, role: str = "ai", lists: CatalogLists | None = None,
@@ -48,7 +50,7 @@ class StudioTab:
                    reference=ReferenceController(session, saved=character), generation=generation,
                    gallery=GalleryController(session, generation=generation),
                    scenes=SceneController(session, saved=character, generation=generation),
-                   cards=CardController(session))
+                   cards=CardController(session), presets=PresetController(session))
 
     async def load_content(self) -> None:
         """Once connected, side by side: the first page of portraits (again: a portrait made since the

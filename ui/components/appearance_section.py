@@ -30,7 +30,7 @@ def appearance_section(state: CharacterState, options: StudioOptions, *, actions
     section = ui.expansion("Appearance", icon="face_retouching_natural", value=True).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-appearance")
     with section, ui.column().classes("w-full gap-3"):
-        preset_chips(presets, actions.apply_appearance_preset, marker="appearance-preset")
+        preset_chips(presets, state, actions, marker="appearance-preset")
         ui.textarea("Appearance details", placeholder="e.g. a thin scar through the left brow") \
             .bind_value(state, "appearance_details") \
             .props('outlined autogrow data-testid="appearance-details"').classes("w-full").mark("appearance-details")

@@ -16,6 +16,7 @@ from nicegui import ui
 from nicegui.events import GenericEventArguments
 
 from ui.actions import GalleryActions
+from ui.components.activate import button_like
 from ui.components.deferred import Deferred, after_connect
 from ui.components.portrait_tile import PortraitTile
 from ui.gallery_state import Change, GalleryState, PortraitView
@@ -66,6 +67,7 @@ class PortraitGallery:
                 "aspect-square rounded-lg border-2 border-dashed border-placeholder flex items-center "
                 "justify-center cursor-pointer text-muted hover:bg-sunken") \
                 .props('data-testid="add-portrait-tile"').on("click", self.on_add)
+            button_like(self.add_tile, "Generate a new portrait", self.on_add)
             with self.add_tile:
                 ui.icon("add", size="lg")
         with self.root:

@@ -27,8 +27,9 @@ class PortraitLightbox:
                 .props('data-testid="lightbox"').mark("lightbox"):
             with ui.row().classes("w-full items-center justify-between p-2 no-wrap"):
                 self.caption = ui.label().classes("text-sm opacity-80 ellipsis")
+                # Quasar moves focus into the dialog, onto [autofocus], and keeps it there until it closes
                 ui.button(icon="close", on_click=self.dialog.close) \
-                    .props('flat round color=on-scrim aria-label="Close"') \
+                    .props('flat round color=on-scrim autofocus aria-label="Close"') \
                     .mark("lightbox-close")
             with ui.row().classes("w-full col items-center justify-center no-wrap relative"):
                 ui.button(icon="chevron_left", on_click=lambda: self.step(-1)) \
@@ -48,7 +49,8 @@ class PortraitLightbox:
                 ui.button("Download", icon="download", on_click=self._download).props("flat color=on-scrim")
                 ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
         with self.anchor:
-            self.keyboard = ui.keyboard(on_key=self._on_key, active=False)
+            # not ignored on buttons: focus starts on Close, and the arrows still step
+            self.keyboard = ui.keyboard(on_key=self._on_key, active=False, ignore=["input", "select", "textarea"])
         self.dialog.on_value_change(self._listen_to_keys)
         return self.dialog
 
@@ -101,9 +103,9 @@ class PortraitLightbox:
         if self.current is not None:
             await self.actions.use_as_reference(self.current.id)
 
-    def _download(self) -> None:
+    async def _download(self) -> None:
         if self.current is not None:
-            ui.download.from_url(self.current.image_url)
+            await self.actions.download(self.current.id)
 
     async def _delete(self) -> None:
         if self.current is None:

@@ -12,13 +12,14 @@ from nicegui import ui
 
 from core.generation.routing import RoutedModel
 from core.models import Preset
+from ui.actions import AppearanceActions
 from ui.components.model_selector import model_selector
 from ui.components.preset_chips import preset_chips
 from ui.state import CharacterState, StudioOptions
 
 
 def portrait_panel(state: CharacterState, options: StudioOptions, *, presets: list[Preset],
-                   models: list[RoutedModel], on_preset: Callable[[Preset], Awaitable[None]],
+                   models: list[RoutedModel], preset_actions: AppearanceActions,
                    on_generate: Callable[[], Awaitable[None]]) -> ui.column:
     with ui.column().classes("w-full gap-3") as panel:
         with ui.element("div").classes("relative w-full aspect-square rounded-xl overflow-hidden bg-sunken"):
@@ -34,7 +35,7 @@ def portrait_panel(state: CharacterState, options: StudioOptions, *, presets: li
                 ui.spinner(size="3rem", color="on-scrim")
                 ui.label().bind_text_from(state, "progress", backward=lambda p: f"Generating… {round((p or 0) * 100)}%")
         ui.label("Appearance presets").classes("text-xs font-medium text-muted")
-        preset_chips(presets, on_preset, marker="appearance-preset")
+        preset_chips(presets, state, preset_actions, marker="appearance-preset")
         model_selector(options, models)
         ui.button("Generate Portrait", icon="auto_awesome", on_click=lambda: on_generate()) \
             .props('unelevated no-caps data-testid="generate-portrait"').classes("w-full") \

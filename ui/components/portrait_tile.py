@@ -12,6 +12,7 @@ from collections.abc import Callable
 from nicegui import ui
 
 from ui.actions import PortraitActions
+from ui.components.activate import button_like
 from ui.components.confirm_dialog import confirm
 from ui.gallery_state import PortraitView
 
@@ -29,6 +30,7 @@ class PortraitTile(ui.element):
         self.classes("relative aspect-square rounded-lg overflow-hidden bg-sunken cursor-pointer group")
         self.props(f'data-testid="portrait-tile" data-portrait-id="{view.id}"')
         self.mark("portrait-tile")
+        button_like(self, _label(view.is_primary), lambda: on_open(view.id))  # Enter / Space open it too
         self._star: ui.icon | None = None
         self._menu_button: ui.button | None = None
         self._menu: ui.menu | None = None
@@ -53,6 +55,9 @@ class PortraitTile(ui.element):
 
     def set_primary(self, primary: bool) -> None:
         self.view.is_primary = primary
+        if self.props.get("aria-label") != _label(primary):
+            self.props["aria-label"] = _label(primary)
+            self.update()
         if primary and self._star is None:
             with self:
                 self._star = ui.icon("star", color="star", size="sm") \
@@ -71,9 +76,13 @@ class PortraitTile(ui.element):
                 with self._menu:
                     ui.menu_item("Set as Primary", lambda: self.actions.set_primary(self.view.id))
                     ui.menu_item("Use as Reference", lambda: self.actions.use_as_reference(self.view.id))
-                    ui.menu_item("Download", lambda: ui.download.from_url(self.view.image_url))
+                    ui.menu_item("Download", lambda: self.actions.download(self.view.id))
                     ui.menu_item("Delete", lambda: confirm_delete(self.actions, self.view.id)).mark("portrait-delete")
         self._menu.open()
+
+
+def _label(primary: bool) -> str:
+    return "Open portrait (primary)" if primary else "Open portrait"
 
 
 async def confirm_delete(actions: PortraitActions, portrait_id: str) -> None:

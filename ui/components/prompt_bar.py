@@ -1,5 +1,7 @@
 """The prompt bar under the gallery: a growing textarea, the reference menu, the model, and Generate.
 
+Ctrl+Enter (Cmd+Enter) in the textarea generates, so a keyboard user never leaves the prompt.
+
 Generate shows the real progress of the running job (from ``job.progress`` events) as a percentage.
 """
 
@@ -19,10 +21,13 @@ def prompt_bar(state: CharacterState, options: StudioOptions, *, models: list[Ro
                on_generate: Callable[[], Awaitable[None]], on_remove_reference: Callable[[], Awaitable[None]],
                on_upload: Callable[[], None], on_library: Callable[[], None]) -> None:
     with ui.row().classes("w-full items-end gap-2 no-wrap p-2 bg-surface text-on-surface border-t border-divider"):
-        ui.textarea(placeholder="Describe the shot: outfit, place, light… (optional)") \
+        prompt = ui.textarea(placeholder="Describe the shot: outfit, place, light… (optional)") \
             .bind_value(options, "prompt").props(f'autogrow outlined dense maxlength={MAX_USER_PROMPT} counter '
                                                  'aria-label="Prompt: describe the shot" data-testid="prompt-input"') \
             .classes("col min-w-0").mark("prompt-input")
+        # Ctrl+Enter (Cmd+Enter on a Mac) generates; a plain Enter stays a new line
+        prompt.on("keydown.enter.ctrl.prevent", lambda: on_generate())
+        prompt.on("keydown.enter.meta.prevent", lambda: on_generate())
         with ui.button(icon="face").props('flat round aria-label="Reference image" data-testid=reference-menu') as ref:
             ui.badge().bind_visibility_from(state, "reference_image_url", backward=bool) \
                 .props("floating rounded color=positive")

@@ -38,7 +38,7 @@ def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None
     with ui.dialog() as dialog, ui.card().classes("w-[560px] max-w-full gap-2").mark("scene-dialog"):
         ui.label("Edit scene" if scene else "New scene").classes("text-lg font-medium")
         name = ui.input("Scene name").bind_value(form, "scene_name") \
-            .props(f"outlined dense maxlength={SCENE_NAME_MAX}").classes("w-full").mark("scene-name")
+            .props(f"outlined dense autofocus maxlength={SCENE_NAME_MAX}").classes("w-full").mark("scene-name")
         description = ui.textarea("Description").bind_value(form, "scene_description") \
             .props("outlined autogrow").classes("w-full").mark("scene-description")
         ui.label("Scene starters").classes("text-sm font-medium")
@@ -49,7 +49,8 @@ def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None
         error.visible = False
         fields = {"scene_name": name, "scene_description": description, "system_prompt": system_prompt}
 
-        async def save() -> None:
+        async def stored() -> bool:
+            """Check and save what is typed; on a refusal the dialog stays open with every word kept."""
             for element in fields.values():
                 element.error = None
             error.visible = False
@@ -58,17 +59,28 @@ def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None
                 validate_scene(data)
             except ValidationError as exc:
                 _show_errors(exc.errors, fields, error)
-                return
+                return False
             if await actions.save_scene(scene.id if scene else None, data):
+                return True
+            error.text = "The scene could not be saved; your text is kept — see the message above."
+            error.visible = True
+            return False
+
+        async def save() -> None:
+            if await stored():
                 dialog.close()
-            else:
-                error.text = "The scene could not be saved; your text is kept — see the message above."
-                error.visible = True
+
+        async def generate_image() -> None:
+            """Save what is typed, close, and make the image: it arrives on the scene's card (with its
+            progress there), never hidden behind this dialog."""
+            if scene is not None and await stored():
+                dialog.close()
+                await actions.generate_scene_image(scene.id)
 
         with ui.row().classes("w-full items-center justify-between pt-2"):
             if scene is not None:
                 ui.button("Generate scene image", icon="image",
-                          on_click=lambda: actions.generate_scene_image(scene.id)) \
+                          on_click=generate_image) \
                     .props("flat no-caps").mark("scene-generate-image")
             else:
                 ui.label("Save the scene to generate its image").classes("text-xs text-muted")

@@ -1,5 +1,8 @@
 """The Scenes tab: scene cards (image or placeholder, name overlay, Edit / Delete) and "Add Scene".
 
+A card's picture opens the scene (click, Enter or Space) and shows the progress while its image is
+being made.
+
 The grid is a refreshable owned by this call (one per open tab, never module-level). It redraws when
 the controller announces a changed scene list through ``actions.changed`` — after a save or
 delete here, or a ``scene.changed`` event from another tab — and stops listening when the tab goes
@@ -15,16 +18,20 @@ from nicegui.client import Client
 
 from core.models import CharacterScene
 from ui.actions import SceneActions
+from ui.components.activate import button_like
 from ui.components.confirm_dialog import confirm
 from ui.components.scene_dialog import open_scene_dialog
+from ui.state import CharacterState
 
 
-def scenes_gallery(actions: SceneActions) -> ui.column:
+def scenes_gallery(state: CharacterState, actions: SceneActions) -> ui.column:
     with ui.column().classes("w-full gap-3") as column:
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Scenes").classes("text-lg font-medium")
+            # a phone has the bottom bar's "Add scene" under the thumb: one of each control
             ui.button("Add Scene", icon="add", on_click=lambda: open_scene_dialog(actions)) \
-                .props('unelevated no-caps color=primary data-testid="add-scene"').mark("add-scene")
+                .props('unelevated no-caps color=primary data-testid="add-scene"').mark("add-scene") \
+                .classes("max-md:hidden")
 
         @ui.refreshable
         def grid() -> None:
@@ -35,7 +42,7 @@ def scenes_gallery(actions: SceneActions) -> ui.column:
                 return
             with ui.element("div").classes("grid grid-cols-2 md:grid-cols-3 xl:grid-cols-4 gap-3 w-full"):
                 for scene in scenes:
-                    _scene_card(scene, actions)
+                    _scene_card(scene, state, actions)
 
         grid()
 
@@ -47,8 +54,16 @@ def scenes_gallery(actions: SceneActions) -> ui.column:
     return column
 
 
-def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:
+def _scene_card(scene: CharacterScene, state: CharacterState, actions: SceneActions) -> None:
+    """The picture (or its placeholder) and the name open the scene, by click, Enter or Space; while
+    the scene's image is being made, the picture shows the progress."""
     client = ui.context.client  # the card may be redrawn while the question is open
+
+    def open_scene() -> None:
+        _in(client, lambda: open_scene_dialog(actions, scene))
+
+    def making_this(busy: bool) -> bool:
+        return bool(busy) and actions.generating_scene() == scene.id
 
     async def delete() -> None:
         if await confirm(f"Delete the scene “{scene.scene_name}”? This cannot be undone.", client=client):
@@ -56,7 +71,10 @@ def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:
 
     with ui.card().tight().classes("relative overflow-hidden group") \
             .props('flat bordered data-testid="scene-card"').mark("scene-card", f"scene-{scene.id}"):
-        with ui.element("div").classes("relative w-full aspect-video bg-sunken flex items-center justify-center"):
+        with ui.element("div").classes("relative w-full aspect-video bg-sunken flex items-center justify-center "
+                                       "cursor-pointer") \
+                .props('data-testid="scene-open"').mark("scene-open").on("click", open_scene) as picture:
+            button_like(picture, f"Open the scene {scene.scene_name}", open_scene)
             if scene.image_url:
                 ui.image(scene.image_url).classes("absolute inset-0 w-full h-full").props("fit=cover")
             else:
@@ -64,8 +82,15 @@ def _scene_card(scene: CharacterScene, actions: SceneActions) -> None:
             with ui.element("div").classes("absolute inset-x-0 bottom-0 px-2 py-1 bg-gradient-to-t "
                                            "from-black/70 to-transparent"):
                 ui.label(scene.scene_name).classes("text-on-scrim text-sm font-medium truncate")
+            with ui.element("div").classes("absolute inset-0 flex flex-col items-center justify-center gap-1 "
+                                           "bg-black/60 text-on-scrim") \
+                    .props('data-testid="scene-progress"').mark("scene-progress") \
+                    .bind_visibility_from(state, "is_generating", backward=making_this):
+                ui.spinner(size="md", color="white")
+                ui.label().classes("text-xs").props('aria-live="polite"') \
+                    .bind_text_from(state, "progress", backward=lambda p: f"Making the image… {round((p or 0) * 100)}%")
         with ui.row().classes("w-full items-center justify-end gap-0 px-1"):
-            ui.button(icon="edit", on_click=lambda: _in(client, lambda: open_scene_dialog(actions, scene))) \
+            ui.button(icon="edit", on_click=open_scene) \
                 .props('flat round dense size=sm aria-label="Edit scene"').tooltip("Edit").mark("scene-edit")
             ui.button(icon="delete", on_click=delete) \
                 .props('flat round dense size=sm color=negative aria-label="Delete scene"').tooltip("Delete") \

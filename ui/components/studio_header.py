@@ -1,5 +1,5 @@
 """The studio's header: back home, the character switcher, card import, template, the save badge,
-preview, card export and (phone) Save.
+preview, card export and (phone) Save; on a phone, Template and Preview sit in a ⋮ menu.
 
 It takes the state and one callback per button; the page decides what each does.
 """
@@ -13,6 +13,7 @@ from nicegui import ui
 
 from ui.components.card_menu import export_menu, import_card_button
 from ui.components.character_selector import character_selector
+from ui.components.deferred import Deferred, after_connect
 from ui.components.save_status_badge import save_status_badge
 from ui.components.theme_toggle import theme_toggle
 from ui.state import CharacterState
@@ -51,6 +52,27 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
             .bind_visibility_from(state, "character_id", backward=bool)
         export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool)
         theme_toggle()
-        ui.button("Save", on_click=actions.save).props("unelevated dense color=primary").classes("md:hidden") \
-            .mark("mobile-save")
+        _phone_menu(state, actions)
+        # the phone's one Save (the sidebar's is hidden there)
+        ui.button("Save", on_click=actions.save).props('unelevated dense color=primary data-testid="mobile-save"') \
+            .classes("md:hidden").mark("mobile-save")
     return selector
+
+
+def _phone_menu(state: CharacterState, actions: HeaderActions) -> None:
+    """On a phone, Template and Preview (no room for them in the bar) live in a ⋮ menu; the menu,
+    which only opens in a connected browser, is built once connected."""
+    with ui.button(icon="more_vert") \
+            .props('flat round dense aria-label="More actions" data-testid="header-more"') \
+            .classes("md:hidden").mark("header-more") as button:
+        button.tooltip("More actions")
+
+    def build() -> None:
+        with ui.menu().props("auto-close"):
+            ui.menu_item("Start from a template", actions.templates) \
+                .props('data-testid="menu-template"').mark("menu-template") \
+                .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None)
+            ui.menu_item("Preview", actions.preview).props('data-testid="menu-preview"').mark("menu-preview") \
+                .bind_visibility_from(state, "character_id", backward=bool)
+
+    after_connect(Deferred(button, build))

@@ -31,7 +31,8 @@ def studio_sidebar(state: CharacterState, actions: Suggests, on_save: Callable[[
             suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
                            tooltip="Fill and improve every field at once")
         ui.button("Save", icon="save", on_click=on_save) \
-                .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button")
+                .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button") \
+                .classes("max-md:hidden")  # the phone's Save is the header's
     return column
 
 

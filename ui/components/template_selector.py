@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from core.models import CharacterTemplate
+from ui.components.activate import button_like
 from ui.components.transient_dialog import show_transient
 
 OnPick = Callable[[CharacterTemplate], Awaitable[None]]
@@ -27,20 +28,24 @@ def open_template_selector(templates: list[CharacterTemplate], on_pick: OnPick) 
             ui.label("No templates are available.").classes("text-muted")
         with ui.element("div").classes("grid grid-cols-1 sm:grid-cols-2 md:grid-cols-3 gap-3 w-full "
                                        "max-h-[70vh] overflow-y-auto p-1"):
-            for template in templates:
-                _card(template, on_pick, dialog)
+            for index, template in enumerate(templates):
+                _card(template, on_pick, dialog, first=index == 0)
     show_transient(dialog)
     return dialog
 
 
-def _card(template: CharacterTemplate, on_pick: OnPick, dialog: ui.dialog) -> None:
+def _card(template: CharacterTemplate, on_pick: OnPick, dialog: ui.dialog, *, first: bool) -> None:
+    """A card that applies on click, Enter or Space; the first takes the focus when the dialog opens
+    (Quasar focuses ``[data-autofocus][tabindex]`` and keeps focus in the dialog until it closes)."""
+
     async def pick() -> None:
         await on_pick(template)
         dialog.close()
 
     with ui.card().classes("cursor-pointer hover:shadow-lg transition-shadow gap-1") \
-            .props('flat bordered data-testid="template-button"') \
-            .mark("template-button", f"template-{template.slug}").on("click", pick):
+            .props('flat bordered data-testid="template-button"' + (" data-autofocus" if first else "")) \
+            .mark("template-button", f"template-{template.slug}").on("click", pick) as card:
+        button_like(card, f"Apply the template {template.name}", pick)
         with ui.row().classes("items-center gap-2 no-wrap"):
             ui.icon(template.icon or "person", size="sm", color="primary")
             ui.label(template.name).classes("font-medium")

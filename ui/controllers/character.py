@@ -1,4 +1,4 @@
-"""The character itself in one tab: open, create, save, presets, remote edits.
+"""The character itself in one tab: open, create, save, remote edits.
 
 How a *new* character is created is a policy the page passes in (:class:`CreateRules`): the studio
 creates leniently and silently on the way to generating; the create form checks every field with
@@ -20,8 +20,7 @@ from core.context import Context
 from core.errors import StudioError
 from core.events import Event, EventType
 from core.generation.routing import count_i2i_models
-from core.models import Character, Preset, User
-from core.presets import preset_tags
+from core.models import Character, User
 from ui.tab_session import TabSession
 
 CONFLICT_MESSAGE = "Someone changed this character elsewhere: reload theirs or overwrite"
@@ -78,7 +77,7 @@ class StudioRules:
 
 
 class CharacterController:
-    """Implements ``AppearanceActions``, ``EnsuresSaved`` and ``GenerationGate``."""
+    """Implements ``EnsuresSaved`` and ``GenerationGate`` (presets: ``ui.controllers.presets``)."""
 
     def __init__(self, session: TabSession, rules: CreateRules | None = None,
                  on_created: Callable[[str], None] | None = None) -> None:
@@ -167,13 +166,6 @@ class CharacterController:
             notify("Character auto-saved — generating your first portrait…", type="info")
         return True
 
-    # -- filling fields --------------------------------------------------------------------------
-
-    async def apply_appearance_preset(self, preset: Preset) -> None:
-        tags = preset_tags(preset)
-        self.state.appearance_tags = _merge(self.state.appearance_tags, tags.appearance)
-        self.state.clothing_tags = _merge(self.state.clothing_tags, tags.clothing)
-
     # -- changes from elsewhere ------------------------------------------------------------------
 
     async def _on_event(self, event: Event) -> None:
@@ -210,7 +202,3 @@ class CharacterController:
         self.state.load(characters.character_fields(row), version=row.version, character_id=row.id,
                         image_url=row.image_url, reference_image_url=row.reference_image_url)
 
-
-def _merge(current: list[str], extra: list[str]) -> list[str]:
-    seen = {t.casefold() for t in current}
-    return [*current, *[t for t in extra if t.casefold() not in seen]]

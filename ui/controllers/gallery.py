@@ -7,7 +7,7 @@ take of a portrait goes through the ``Generates`` capability the page composes i
 
 from __future__ import annotations
 
-from nicegui import run
+from nicegui import run, ui
 
 from core import portraits
 from core.context import Context
@@ -15,7 +15,10 @@ from core.events import Event, EventType
 from core.generation.inputs import recorded_presets
 from core.models import CharacterPortrait, User
 from core.reference_images import use_stored_image
+from core.urls import owned_location
+from storage.base import StorageError
 from ui.actions import Generates
+from ui.card_downloads import numbered_filename, offer_to_tab, stored_file
 from ui.gallery_state import PAGE_SIZE, GalleryState
 from ui.tab_session import TabSession
 
@@ -81,6 +84,26 @@ class GalleryController:
                                      "user-library", path)
         self.state.reference_image_url = row.reference_image_url
         self.session.notify("Reference image set from this portrait", type="positive")
+
+    async def download(self, portrait_id: str) -> None:
+        """The full image named after the character and the portrait's number (1 for the first made);
+        a stored copy goes through a one-time link whose ``Content-Disposition`` carries the name."""
+        view = self.gallery.find(portrait_id)
+        if view is None:
+            return
+        filename = numbered_filename(self.state.name, view.sort_order + 1, view.image_url)
+        found = owned_location(view.image_url, self.session.user.id)
+        if found is None:  # a provider's address (storage was down when it was made): the name is a hint
+            ui.download.from_url(view.image_url, filename)
+            return
+        storage = self.session.ctx.storage
+        try:
+            file = await run.io_bound(stored_file, storage, found[0], found[1], filename)
+        except StorageError:
+            self.session.notify("This portrait's file is missing from storage", type="negative")
+            return
+        if file is not None:
+            offer_to_tab(file)
 
     async def regenerate(self, portrait_id: str, prompt: str) -> None:
         """Another take of a portrait: the lightbox's prompt with the presets that portrait was made

@@ -29,6 +29,7 @@ class GenerationController:
         self.state = session.state
         self._gate = gate
         self.active_job: str | None = None
+        self.scene_id: str | None = None  # set while a scene's image is being made
         session.events.subscribe(self._on_event)
 
     async def generate(self, prompt: str | None = None, scene_id: str | None = None,
@@ -47,6 +48,7 @@ class GenerationController:
                                   presets=presets if presets is not None else
                                   {"pose": options.pose} if options.pose and not scene_id else {},
                                   scene_id=scene_id)
+        self.scene_id = scene_id
         self.state.is_generating = True
         self.state.progress = 0.0
         background_tasks.create(self._run(request), name="generate-portrait")
@@ -62,12 +64,15 @@ class GenerationController:
         session = self.session
         try:
             await session.studio.generation.generate_portrait(session.user, request, on_job=on_job)
+            if request.scene_id:  # its card may be out of sight (another tab of the page): say so
+                session.notify("The scene image is ready", type="positive")
         except StudioError as exc:
             session.notify(f"Generation failed: {exc.message}", type="negative")
         except Exception:  # noqa: BLE001 - the toast is all the person can act on
             log.exception("generation failed")
             session.notify("Generation failed; see the server log", type="negative")
         finally:
+            self.scene_id = None  # before is_generating: the scene card's binding reads it then
             self.state.is_generating = False
             self.active_job = None
 

@@ -36,6 +36,9 @@ class SceneController:
     def scenes(self) -> list[CharacterScene]:
         return list(self._scenes)
 
+    def generating_scene(self) -> str | None:
+        return self._generation.scene_id if self.state.is_generating else None
+
     async def load(self) -> None:
         if self.state.character_id:
             found = await run.io_bound(scenes.list_scenes, self.session.ctx, self.session.user,
@@ -61,6 +64,8 @@ class SceneController:
         await session.call(scenes.delete_scene, session.ctx, session.user, scene_id, done="Scene deleted")
 
     async def generate_scene_image(self, scene_id: str) -> None:
+        """From the scene as stored now (the dialog saves what was typed just before)."""
+        await self.load()
         scene = next((s for s in self._scenes if s.id == scene_id), None)
         if scene is None:
             return

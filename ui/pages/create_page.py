@@ -60,9 +60,9 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
         tab.errors.summary = ui.label().classes("text-negative text-sm").mark("form-errors")
         tab.errors.summary.visible = False
         with ui.element("div").classes("grid grid-cols-1 md:grid-cols-[400px_minmax(0,1fr)] gap-4 w-full"):
-            with ui.element("div").classes("w-full md:max-w-[400px] md:sticky md:top-20 self-start"):
+            with ui.element("div").classes("w-full md:max-w-[400px] md:sticky md:top-20 self-start max-md:order-last"):
                 portrait_panel(state, tab.session.options, presets=tab.catalog.presets("appearance"),
-                               models=tab.catalog.image_models(), on_preset=tab.character.apply_appearance_preset,
+                               models=tab.catalog.image_models(), preset_actions=tab.presets,
                                on_generate=tab.generation.generate)
             with ui.column().classes("w-full gap-3 min-w-0"):
                 _sections(tab)

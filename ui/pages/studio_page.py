@@ -151,19 +151,19 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
         with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
-    Deferred(scenes_panel, lambda: scenes_gallery(tab.scenes)).on_first_view(center_tabs, shown="scenes")
+    Deferred(scenes_panel, lambda: scenes_gallery(state, tab.scenes)).on_first_view(center_tabs, shown="scenes")
     with portraits_panel:
         bar = _portraits_panel(tab)
     # the phone's bottom bar is hidden on the Portraits tab the page opens with; a footer must sit at
     # the page's top level
     footer = Deferred(ui.context.client.content,
-                      lambda: mobile_bottom_bar(state, tab.scenes, mobile, tab.generation.generate))
+                      lambda: mobile_bottom_bar(tab.scenes, mobile))
     after_connect(footer, Deferred(sidebar, lambda: _sidebar_sections(tab)), Deferred(bar, lambda: _prompt_bar(tab)),
                   prepare=prepare, ready_marker="studio-ready")
 
 
 def _sidebar_sections(tab: StudioTab) -> None:
-    sidebar_sections(tab.session.state, tab.session.options, actions=tab.character, suggests=tab.suggestions,
+    sidebar_sections(tab.session.state, tab.session.options, actions=tab.presets, suggests=tab.suggestions,
                      reference=tab.reference, choices=tab.catalog, on_generate=tab.generation.generate,
                      card=tab.character.card)
 
