@@ -51,8 +51,8 @@ class Choices(Protocol):
     def chat_models(self) -> list[tuple[str, str]]: ...
 
 
-class Suggests(Protocol):
-    async def suggest(self, field: str) -> None: ...
+# Suggestions: ``ui.suggestion_state.SuggestionActions`` (ask, then accept, refuse or try again), beside
+# the proposals' state it names.
 
 
 class AppearanceActions(Protocol):

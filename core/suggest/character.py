@@ -2,11 +2,13 @@
 
 The chat model is an ``api_models`` row of modality ``chat``: the one named, or the highest-priority
 active one. The built-in row means the offline suggester; an OpenAI-compatible row uses the
-provider's base URL and the key from the settings (keys never live in the database).
+provider's base URL and the key from the settings (keys never live in the database). The reads run
+in a worker thread: the caller is an event loop every open tab shares.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,19 +25,26 @@ from core.suggest.service import ALL_FIELDS, SuggestResult, suggest
 
 
 async def suggest_for_character(ctx: Context, actor: User, field: str, *, character_id: str | None = None,
-                                values: Mapping[str, Any] | None = None,
-                                chat_model_id: str | None = None) -> SuggestResult:
-    """Suggestions for ``field``; the character's stored fields, overlaid with unsaved ``values``."""
+                                values: Mapping[str, Any] | None = None, chat_model_id: str | None = None,
+                                variant: int = 0) -> SuggestResult:
+    """Suggestions for ``field``; the character's stored fields, overlaid with unsaved ``values``;
+    ``variant`` > 0 for another suggestion than the first ("Try again")."""
     if field not in ALL_FIELDS:
         raise ValidationError({"field": f"Field must be one of: {', '.join(ALL_FIELDS)}"})
+    character, chat = await asyncio.to_thread(_read, ctx, actor, character_id, chat_model_id)
+    character.update(values or {})
+    return await suggest(character, field, chat=chat, fallback_offline=True, variant=variant)
+
+
+def _read(ctx: Context, actor: User, character_id: str | None,
+          chat_model_id: str | None) -> tuple[dict[str, Any], ChatConfig | None]:
+    """Blocking: the stored fields (when an id is given) and the endpoint to ask."""
     character: dict[str, Any] = {}
     if character_id:
         with ctx.db.read() as session:
             row = readable_character(session, actor, character_id)
             character = {f: getattr(row, f) for f in EDITABLE_FIELDS}
-    character.update(values or {})
-    chat = chat_config(ctx, chat_model_id)
-    return await suggest(character, field, chat=chat, fallback_offline=True)
+    return character, chat_config(ctx, chat_model_id)
 
 
 def chat_models(ctx: Context) -> list[tuple[ApiModel, ApiProvider]]:

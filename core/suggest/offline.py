@@ -23,6 +23,7 @@ from typing import Any
 
 from core.character_rules import DESCRIPTION_MAX_FORM, TAG_MAX_COUNT, TAG_MAX_LEN, clean_tags
 from core.models import MOODS, VOICE_TONES
+from core.suggest.tags import near_duplicate
 from core.vocabulary import TOKEN, categorize_tag, categorize_tags, vocabulary
 
 SUGGEST_FIELDS = ("description", "appearance", "persona", "traits", "first_message")
@@ -70,7 +71,8 @@ def _dedupe(tags: Iterable[str]) -> list[str]:
 class _Character:
     """The fields the suggester reads, normalised once (missing or invalid values get neutral defaults)."""
 
-    def __init__(self, data: Mapping[str, Any]) -> None:
+    def __init__(self, data: Mapping[str, Any], variant: int = 0) -> None:
+        self.variant = variant
         self.name = str(data.get("name") or "").strip()
         gender = data.get("gender")
         self.gender = gender if gender in ("female", "male") else "other"
@@ -91,7 +93,8 @@ class _Character:
 
     def rng(self, field: str) -> random.Random:
         """Choices seeded by the field and the character, so equal input gives an equal suggestion."""
-        digest = hashlib.sha256(f"{field}\x00{self.fingerprint()}".encode()).digest()
+        salt = f"{field}\x00{self.variant}" if self.variant else field  # variant 0: the first suggestion
+        digest = hashlib.sha256(f"{salt}\x00{self.fingerprint()}".encode()).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
     def fill(self, template: str) -> str:
@@ -118,45 +121,21 @@ def fit_text(text: str, limit: int) -> str:
     return cut[: end + 1] if end > 0 else cut[: cut.rfind(" ")].rstrip(",;") + "."
 
 
-def offline_values(character: Mapping[str, Any], field: str) -> dict[str, Any]:
-    """Suggested values for one field (or "all"), keyed by the character fields they fill."""
+def offline_values(character: Mapping[str, Any], field: str, *, variant: int = 0) -> dict[str, Any]:
+    """Suggested values for one field (or "all"), keyed by the character fields they fill.
+
+    ``variant`` picks another deterministic suggestion for the same character ("Try again"); 0 is
+    the first one.
+    """
     if field == "all":
         values: dict[str, Any] = {}
         for name in SUGGEST_FIELDS:
-            values.update(offline_values(character, name))
+            values.update(offline_values(character, name, variant=variant))
         return values
     builder = _BUILDERS.get(field)
     if builder is None:
         raise ValueError(f"Unknown suggestion field '{field}' (expected one of: {', '.join((*SUGGEST_FIELDS, 'all'))})")
-    return builder(_Character(character))
-
-
-def near_duplicate(tag: str, existing: list[str]) -> bool:
-    """True when ``tag`` says again what one of ``existing`` says: the same words, one's words inside
-    the other's ("chestnut hair" beside "messy chestnut hair"), or the same head noun of a feature that
-    is had once ("green eyes" beside "hazel eyes")."""
-    words = _words(tag)
-    if not words:
-        return True
-    for other in existing:
-        theirs = _words(other)
-        if words <= theirs or theirs <= words:
-            return True
-        if _head(tag) in _SINGLE_FEATURES and _head(tag) == _head(other):
-            return True
-    return False
-
-
-_SINGLE_FEATURES = frozenset({"hair", "eyes", "eye", "skin", "build", "figure", "frame", "complexion", "lips"})
-
-
-def _words(tag: str) -> frozenset[str]:
-    return frozenset(TOKEN.findall(tag.lower()))
-
-
-def _head(tag: str) -> str:
-    found = TOKEN.findall(tag.lower())
-    return found[-1] if found else ""
+    return builder(_Character(character, variant))
 
 
 def _join(items: list[str]) -> str:
@@ -225,37 +204,61 @@ def _traits(c: _Character) -> dict[str, Any]:
 
 
 def _description(c: _Character) -> dict[str, Any]:
-    vocab, rng = vocabulary(), c.rng("description")
+    """Who the character is at a glance: looks, a hook, the signature outfit and one favourite thing.
+    The traits, the way of speaking and the other likes are the persona's, so the two never say the
+    same thing twice."""
+    vocab = vocabulary()
     looks = _appearance(c)
     mood_word = vocab["mood_words"][c.mood]
     article = "an" if mood_word[0] in "aeiou" else "a"
-    traits = [t for t in _trait_list(c) if len(t) <= 40 and t != mood_word][:3]
-    text = (f"{c.words['lead']} {article} {mood_word} {c.words['noun']} with "
-            f"{_join(looks['appearance_tags'][:3])}. ")
+    features = [t for t in looks["appearance_tags"] if _reads_after_with(t)][:3]
+    text = f"{c.words['lead']} {article} {mood_word} {c.words['noun']}"
+    text += f" with {_join(features)}. " if features else ". "
     text += _cap(c.fill("{subj} " + vocab["hooks"][c.mood])) + ". "
     if looks["clothing_tags"]:
         text += f"Signature look: {_join(looks['clothing_tags'][:2])}. "
-    text += f"Known for being {_join(traits)}"
-    text += "." if rng.random() < 0.5 else f"; {c.words['poss']} favourite thing is {rng.choice(vocab['likes'])}."
+    text += _cap(f"{c.words['poss']} favourite thing is {_favourite(c)}.")
     return {"description": fit_text(text, DESCRIPTION_MAX_FORM)}
+
+
+def _reads_after_with(tag: str) -> bool:
+    """"with freckles" reads, "with tall and graceful" does not: only noun phrases follow "with"."""
+    words = TOKEN.findall(tag.lower())
+    return bool(words) and "and" not in words and words[-1] not in _ADJECTIVE_BUILDS
+
+
+_ADJECTIVE_BUILDS = frozenset({"tall", "petite", "slim", "lanky", "graceful", "muscular", "short", "stocky"})
+
+
+def _favourite(c: _Character) -> str:
+    """The one like the description names; the persona's likes leave it out."""
+    return c.rng("favourite").choice(vocabulary()["likes"])
 
 
 def _persona(c: _Character) -> dict[str, Any]:
     """How the character plays: traits, speech, likes and dislikes - nothing the description says
-    already (no copy of its first line, nor of its hook)."""
+    already (not its looks, hook or favourite thing, nor a copy of the person's own text)."""
     vocab, rng = vocabulary(), c.rng("persona")
-    traits = _trait_list(c)
+    mood_word = vocab["mood_words"][c.mood]  # the description's word for the character
+    traits = [t for t in _trait_list(c) if t.casefold() != mood_word] or _trait_list(c)
+    likes = [like for like in vocab["likes"] if like != _favourite(c)]
     lines = [f"{c.words['lead']} {_join(traits)}."]
     lines.append(_cap(c.fill("{subj} speak{s} in ")) + vocab["tone_speech"][c.voice_tone] + ".")
-    lines.append(f"Likes: {_join(rng.sample(vocab['likes'], 3))}.")
+    lines.append(f"Likes: {_join(rng.sample(likes, 3))}.")
     lines.append(f"Dislikes: {_join(rng.sample(vocab['dislikes'], 2))}.")
     return {"persona": "\n".join(lines)}
 
 
 def _first_message(c: _Character) -> dict[str, Any]:
+    """The mood's scene and the voice tone's greeting; another variant adds a line about a like, so
+    "Try again" offers something new."""
     vocab = vocabulary()
     scene = c.fill(vocab["scenes"][c.mood])
-    return {"first_message": f"{scene} {vocab['greetings'][c.voice_tone]}"}
+    message = f"{scene} {vocab['greetings'][c.voice_tone]}"
+    if c.variant:
+        like = c.rng("first_message").choice(vocab["likes"])
+        message += f' "I was just thinking about {like}."'
+    return {"first_message": message}
 
 
 _BUILDERS = {

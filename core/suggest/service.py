@@ -64,30 +64,33 @@ class SuggestResult:
 
 
 async def suggest(character: Mapping[str, Any], field: str, *, chat: ChatConfig | None,
-                  fallback_offline: bool = False) -> SuggestResult:
-    """Suggestions for ``field`` (one of SUGGEST_FIELDS or "all") of ``character`` (a dict of its fields)."""
+                  fallback_offline: bool = False, variant: int = 0) -> SuggestResult:
+    """Suggestions for ``field`` (one of SUGGEST_FIELDS or "all") of ``character`` (a dict of its fields);
+    ``variant`` > 0 asks for another suggestion than the first ("Try again")."""
     if field not in ALL_FIELDS:
         raise ValueError(f"Unknown suggestion field '{field}' (expected one of: {', '.join(ALL_FIELDS)})")
     if chat is None:
-        return SuggestResult(offline_values(character, field), "offline")
+        return SuggestResult(offline_values(character, field, variant=variant), "offline")
     try:
-        values, missing = await _model_values(character, field, chat)
+        values, missing = await _model_values(character, field, chat, variant)
     except SuggestError as exc:
         if not fallback_offline:
             raise
-        return SuggestResult(offline_values(character, field), "offline",
+        return SuggestResult(offline_values(character, field, variant=variant), "offline",
                              note=f"The chat model could not help ({exc.message}); these are offline suggestions.")
     note = f"The model did not suggest: {', '.join(missing)}" if missing else None
     return SuggestResult(values, "model", note=note)
 
 
-def build_messages(character: Mapping[str, Any], field: str) -> list[dict[str, str]]:
-    """The chat messages for one field (or "all"): the character as it stands, the task, the JSON shape."""
+def build_messages(character: Mapping[str, Any], field: str, variant: int = 0) -> list[dict[str, str]]:
+    """The chat messages for one field (or "all"): the character as it stands, the task, the JSON shape;
+    another ``variant`` asks for something new, as the person did not take the last suggestion."""
     fields = SUGGEST_FIELDS if field == "all" else (field,)
     tasks = "\n".join(f"- {_TASKS[f][0]}" for f in fields)
     shape = "{" + ", ".join(_TASKS[f][1] for f in fields) + "}"
     safety = "Keep everything safe for work.\n" if character.get("content_rating") == "sfw" else ""
-    user = (f"The character so far:\n{_describe(character)}\n\nTask:\n{tasks}\n{safety}"
+    again = "Offer a fresh take, different from your previous suggestion.\n" if variant else ""
+    user = (f"The character so far:\n{_describe(character)}\n\nTask:\n{tasks}\n{safety}{again}"
             f"Answer with JSON of exactly this shape: {shape}")
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
@@ -109,10 +112,10 @@ def parse_json_object(text: str) -> dict[str, Any]:
     raise SuggestError("The chat model's answer was not the JSON object it was asked for")
 
 
-async def _model_values(character: Mapping[str, Any], field: str,
-                        chat: ChatConfig) -> tuple[dict[str, Any], list[str]]:
+async def _model_values(character: Mapping[str, Any], field: str, chat: ChatConfig,
+                        variant: int = 0) -> tuple[dict[str, Any], list[str]]:
     async with ChatClient(chat) as client:
-        answer = await client.chat(build_messages(character, field))
+        answer = await client.chat(build_messages(character, field, variant))
     data = parse_json_object(answer)
     fields = SUGGEST_FIELDS if field == "all" else (field,)
     values: dict[str, Any] = {}

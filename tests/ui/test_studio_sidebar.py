@@ -67,17 +67,21 @@ async def test_create_from_template_fills_the_form_and_save_stores_it(user: User
     assert stored.voice_tone == template.template_data["voice_tone"]
 
 
-async def test_suggest_fills_the_description(user: User) -> None:
+async def test_suggest_proposes_a_description_that_accept_fills_in(user: User) -> None:
     ctx, owner, character = _own_character(description="")
     await open_studio(user, f"/studio/{character.id}")
     assert _value(user, "character-description") == ""
     user.find(marker="suggest-description").click()
-    await _eventually(lambda: _value(user, "character-description"), what="a suggested description")
+    await user.should_see(marker="suggest-proposal")
     (button,) = user.find(marker="suggest-description").elements
     await _eventually(lambda: button.enabled, what="the suggest button to finish")
-    suggested = _value(user, "character-description")
+    (shown,) = user.find(marker="suggest-proposal-value").elements
+    suggested = shown.text  # type: ignore[attr-defined]
+    assert suggested and _value(user, "character-description") == ""  # proposed, not written
+    user.find(marker="suggest-accept").click()
+    assert _value(user, "character-description") == suggested
     await _eventually(lambda: characters.get_character(ctx, owner, character.id).description == suggested,
-                      what="the suggestion to auto-save")
+                      what="the accepted suggestion to auto-save")
 
 
 async def test_appearance_tags_add_trim_ignore_duplicates_and_remove(user: User) -> None:

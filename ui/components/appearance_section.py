@@ -15,17 +15,19 @@ from nicegui import ui
 
 from core.generation.routing import RoutedModel
 from core.models import Preset
-from ui.actions import AppearanceActions, ReferenceActions, Suggests
+from ui.actions import AppearanceActions, ReferenceActions
 from ui.components.model_selector import model_selector
 from ui.components.preset_chips import preset_chips
 from ui.components.reference_image import reference_image
 from ui.components.suggest_button import suggest_button
+from ui.components.suggest_proposal import SuggestProposal
 from ui.components.tag_chips import tag_chips
 from ui.state import CharacterState, StudioOptions
+from ui.suggestion_state import SuggestionActions
 
 
 def appearance_section(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
-                       suggests: Suggests, reference: ReferenceActions, presets: list[Preset],
+                       suggests: SuggestionActions, reference: ReferenceActions, presets: list[Preset],
                        models: list[RoutedModel], on_generate: Callable[[], Awaitable[None]]) -> ui.expansion:
     section = ui.expansion("Appearance", icon="face_retouching_natural", value=True).classes("w-full") \
         .props("dense header-class=text-weight-medium").mark("section-appearance")
@@ -36,12 +38,14 @@ def appearance_section(state: CharacterState, options: StudioOptions, *, actions
             .props('outlined autogrow data-testid="appearance-details"').classes("w-full").mark("appearance-details")
         tag_chips(state, "appearance_tags", "Physical appearance tags", marker="appearance-tags")
         tag_chips(state, "clothing_tags", "Default outfit tags", marker="clothing-tags")
+        with ui.row().classes("w-full justify-end"):
+            suggest_button(lambda: suggests.suggest("appearance"), marker="suggest-appearance",
+                           tooltip="Suggest appearance and outfit tags to add")
+        SuggestProposal(suggests, "appearance")
         ui.separator()
         reference_image(state, options, reference)
         model_selector(options, models)
-        with ui.row().classes("w-full items-center justify-between no-wrap"):
-            suggest_button(lambda: suggests.suggest("appearance"), marker="suggest-appearance",
-                           tooltip="Suggest appearance and outfit tags")
+        with ui.row().classes("w-full items-center justify-end no-wrap"):
             ui.button("Generate Portrait", icon="brush", on_click=lambda: on_generate()) \
                 .props('unelevated no-caps color=primary data-testid="generate-portrait"') \
                 .bind_enabled_from(state, "is_generating", backward=lambda busy: not busy) \

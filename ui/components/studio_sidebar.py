@@ -13,23 +13,25 @@ from nicegui import ui
 from nicegui.elements.mixins.source_element import SourceElement
 
 from core.cards.summary import CardSummary
-from ui.actions import AppearanceActions, Choices, ReferenceActions, Suggests
+from ui.actions import AppearanceActions, Choices, ReferenceActions
 from ui.components.advanced_section import advanced_section
 from ui.components.appearance_section import appearance_section
 from ui.components.basic_info_section import basic_info_section
 from ui.components.personality_section import personality_section
 from ui.components.suggest_button import suggest_button
 from ui.state import CharacterState, StudioOptions
+from ui.suggestion_state import SuggestionActions
 
 
-def studio_sidebar(state: CharacterState, actions: Suggests, on_save: Callable[[], Awaitable[bool]]) -> ui.column:
+def studio_sidebar(state: CharacterState, actions: SuggestionActions,
+                   on_save: Callable[[], Awaitable[bool]]) -> ui.column:
     with ui.column().classes("w-full gap-2 p-3") as column, ui.row().classes("w-full items-center gap-3 no-wrap"):
         _avatar(state)
         with ui.column().classes("flex-1 min-w-0 gap-1"):
             ui.label().bind_text_from(state, "name", backward=lambda n: n or "New character") \
                     .classes("text-base font-medium truncate w-full")
             suggest_button(lambda: actions.suggest("all"), "Suggest all", marker="suggest-all",
-                           tooltip="Fill and improve every field at once")
+                           tooltip="Suggest every field at once, to review before anything changes")
         ui.button("Save", icon="save", on_click=on_save) \
                 .props('unelevated no-caps color=primary data-testid="save-button"').mark("save-button") \
                 .classes("max-md:hidden")  # the phone's Save is the header's
@@ -37,7 +39,7 @@ def studio_sidebar(state: CharacterState, actions: Suggests, on_save: Callable[[
 
 
 def sidebar_sections(state: CharacterState, options: StudioOptions, *, actions: AppearanceActions,
-                     suggests: Suggests, reference: ReferenceActions, choices: Choices,
+                     suggests: SuggestionActions, reference: ReferenceActions, choices: Choices,
                      on_generate: Callable[[], Awaitable[None]], card: CardSummary | None) -> None:
     """The collapsible sections; the page builds them once the browser is connected."""
     basic_info_section(state, suggests)

@@ -1,8 +1,8 @@
 """A small "Suggest" button: runs one AI suggestion and shows a spinner until it is done.
 
 Suggestions can take seconds (a local model), so the button shows Quasar's loading spinner and is
-disabled while its call runs: a second click cannot start a duplicate request that would overwrite
-the first answer.
+disabled while its call runs: a second click cannot start a duplicate request whose answer would
+replace the first proposal.
 """
 
 from __future__ import annotations
@@ -13,8 +13,10 @@ from nicegui import ui
 
 
 def suggest_button(on_suggest: Callable[[], Awaitable[None]], label: str = "Suggest", *,
-                   marker: str | None = None, tooltip: str | None = None) -> ui.button:
-    """A flat button that awaits ``on_suggest`` with a spinner; ``marker`` names it for tests."""
+                   marker: str | None = None, tooltip: str | None = None, icon: str = "auto_awesome") -> ui.button:
+    """A flat button that awaits ``on_suggest`` with a spinner; ``marker`` names it for tests.
+    What the suggestion proposes is shown beside its field (:mod:`ui.components.suggest_proposal`),
+    never written into it."""
 
     async def run() -> None:
         button.props("loading")
@@ -26,7 +28,7 @@ def suggest_button(on_suggest: Callable[[], Awaitable[None]], label: str = "Sugg
                 button.props(remove="loading")
                 button.enable()
 
-    button = ui.button(label, icon="auto_awesome", on_click=run) \
+    button = ui.button(label, icon=icon, on_click=run) \
         .props("flat dense no-caps size=sm color=primary")
     if marker:
         button.mark(marker).props(f'data-testid="{marker}"')
