@@ -76,7 +76,7 @@ async def test_the_field_keeps_its_text_until_accept_and_nothing_is_saved_before
     assert _value(user, "character-description") == DESCRIPTION
     await user.should_see("Saved", marker="save-status")
     # an edit elsewhere is saved; the description it carries along is still the person's own
-    user.find(marker="character-name").clear().type("Mira Vale")
+    user.find(marker="character-name").type(" Vale")  # appends
     await eventually(lambda: characters.get_character(ctx, owner, character.id).name == "Mira Vale",
                      what="the name to auto-save")
     assert characters.get_character(ctx, owner, character.id).description == DESCRIPTION

@@ -13,7 +13,8 @@ from nicegui import ui
 
 
 def suggest_button(on_suggest: Callable[[], Awaitable[None]], label: str = "Suggest", *,
-                   marker: str | None = None, tooltip: str | None = None, icon: str = "auto_awesome") -> ui.button:
+                   marker: str | None = None, tooltip: str | None = None, icon: str | None = "auto_awesome",
+                   size: str = "sm") -> ui.button:
     """A flat button that awaits ``on_suggest`` with a spinner; ``marker`` names it for tests.
     What the suggestion proposes is shown beside its field (:mod:`ui.components.suggest_proposal`),
     never written into it."""
@@ -29,7 +30,7 @@ def suggest_button(on_suggest: Callable[[], Awaitable[None]], label: str = "Sugg
                 button.enable()
 
     button = ui.button(label, icon=icon, on_click=run) \
-        .props("flat dense no-caps size=sm color=primary")
+        .props(f"flat dense no-caps size={size} color=primary")
     if marker:
         button.mark(marker).props(f'data-testid="{marker}"')
     if tooltip:

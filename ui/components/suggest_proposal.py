@@ -52,9 +52,10 @@ class SuggestProposal(ui.column):
                     label = field_label(name) + (": add" if name in TAG_FIELDS else "")
                     ui.label(label).classes("text-xs text-muted")
                 _value(name, value)
-            with ui.row().classes("w-full gap-1 justify-end"):
+            with ui.row().classes("w-full gap-1 items-center justify-between"):
                 self._retry_button()
-                ui.button("Refuse", icon="close", on_click=lambda: self._actions.refuse(self._group)) \
+                ui.space()
+                ui.button("Refuse", on_click=lambda: self._actions.refuse(self._group)) \
                     .props('flat dense no-caps data-testid="suggest-refuse"').mark("suggest-refuse")
                 ui.button("Accept", icon="check", on_click=lambda: self._actions.accept(self._group)) \
                     .props('unelevated dense no-caps color=primary data-testid="suggest-accept"').mark("suggest-accept")
@@ -69,7 +70,8 @@ class SuggestProposal(ui.column):
                 .mark("suggest-dismiss")
 
     def _retry_button(self) -> None:
-        suggest_button(lambda: self._actions.retry(self._group), "Try again", marker="suggest-retry", icon="refresh")
+        suggest_button(lambda: self._actions.retry(self._group), "Try again", marker="suggest-retry", icon=None,
+                       size="md", tooltip="Another suggestion in place of this one")
 
 
 def _value(name: str, value: object) -> None:
@@ -80,4 +82,5 @@ def _value(name: str, value: object) -> None:
                 ui.chip(f"+ {tag}").props("dense outline color=primary").classes("text-xs") \
                     .mark("suggest-proposal-tag")
         return
-    ui.label(str(value)).classes("text-sm whitespace-pre-wrap break-words w-full").mark("suggest-proposal-value")
+    ui.label(str(value)).classes("text-sm whitespace-pre-wrap break-words w-full") \
+        .props('data-testid="suggest-proposal-value"').mark("suggest-proposal-value")

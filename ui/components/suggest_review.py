@@ -44,11 +44,11 @@ class SuggestReview:
         self._closed = False
         with ui.dialog() as self.dialog, ui.card().classes("w-[720px] max-w-full gap-3").mark("suggest-review"):
             with ui.row().classes("w-full items-center justify-between no-wrap"):
-                title = "Offline suggestions" if source == "offline" else "Suggestions"
-                ui.label(f"{title} for every field").classes("text-lg font-medium")
+                ui.label("Review the suggestions").classes("text-lg font-medium")
                 ui.button(icon="close", on_click=self.dialog.close) \
                     .props('flat round dense aria-label="Close the review"').mark("review-close")
-            ui.label("Nothing changes until you accept it.").classes("text-sm text-muted")
+            made = "Offline suggestions" if source == "offline" else "Suggestions from the chat model"
+            ui.label(f"{made}: nothing changes until you accept one.").classes("text-sm text-muted")
             if note:
                 ui.label(note).classes("text-sm text-muted")
             with ui.column().classes("w-full gap-2 max-h-[60vh] overflow-y-auto"):
