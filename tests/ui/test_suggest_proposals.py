@@ -237,3 +237,23 @@ async def test_suggesting_reads_nothing_on_the_event_loop(user: User) -> None:
         user.find(marker="suggest-all").click()
         await user.should_see(marker="suggest-review")
     assert on_loop == []
+
+
+async def test_accept_all_then_one_undo_restores_every_field(user: User) -> None:
+    ctx, owner, character = _own_character(first_message=OWN_FIRST_MESSAGE, appearance_tags=["freckles"])
+    await open_studio(user, f"/studio/{character.id}")
+    user.find(marker="suggest-all").click()
+    await user.should_see(marker="suggest-review")
+    rows = len(user.find(marker="review-row").elements)
+    user.find(marker="review-accept-all").click()
+    await user.should_not_see(marker="suggest-review")
+    await user.should_see(f"{rows} suggestions accepted")
+    assert _value(user, "character-description") != DESCRIPTION
+    assert _chips(user, "appearance-tags")[0] == "freckles" and len(_chips(user, "appearance-tags")) > 1
+    await eventually(lambda: characters.get_character(ctx, owner, character.id).first_message != OWN_FIRST_MESSAGE,
+                     what="the accepted suggestions to auto-save")
+    user.find(marker="undo-notice").trigger("undo")
+    assert _value(user, "character-description") == DESCRIPTION and _chips(user, "appearance-tags") == ["freckles"]
+    await eventually(lambda: (row := characters.get_character(ctx, owner, character.id)).description == DESCRIPTION
+                     and row.first_message == OWN_FIRST_MESSAGE and row.appearance_tags == ["freckles"]
+                     and not row.persona, what="the undo to auto-save")
