@@ -66,7 +66,7 @@ class PortraitGallery:
             self.add_tile = ui.element("div").classes(
                 "aspect-square rounded-lg border-2 border-dashed border-placeholder flex items-center "
                 "justify-center cursor-pointer text-muted hover:bg-sunken") \
-                .props('data-testid="add-portrait-tile"').on("click", self.on_add)
+                .props('data-testid="add-portrait-tile"').mark("add-portrait-tile").on("click", self.on_add)
             button_like(self.add_tile, "Generate a new portrait", self.on_add)
             with self.add_tile:
                 ui.icon("add", size="lg")

@@ -30,15 +30,17 @@ class PortraitTile(ui.element):
         self.classes("relative aspect-square rounded-lg overflow-hidden bg-sunken cursor-pointer group")
         self.props(f'data-testid="portrait-tile" data-portrait-id="{view.id}"')
         self.mark("portrait-tile")
-        button_like(self, _label(view.is_primary), lambda: on_open(view.id))  # Enter / Space open it too
         self._star: ui.icon | None = None
         self._menu_button: ui.button | None = None
         self._menu: ui.menu | None = None
         with self:
             # a lazy image waits for the layout; the first screenful is wanted at once
-            ui.element("img").props(f'src="{view.tile_url}" loading={"eager" if first_answer else "lazy"} '
-                                    'decoding=async alt="Portrait"') \
+            image = ui.element("img").props(f'src="{view.tile_url}" loading={"eager" if first_answer else "lazy"} '
+                                            'decoding=async alt="Portrait"') \
                 .classes("w-full h-full object-cover").on("click", lambda: on_open(view.id)).mark("portrait-image")
+        # the image is the button (Enter / Space open it too), not the tile: a button holding the menu's
+        # button would be a control nested in a control, which screen readers cannot tell apart (axe)
+        self._image = button_like(image, _label(view.is_primary), lambda: on_open(view.id))
         if not first_answer:
             self.add_menu_button()
         self.set_primary(view.is_primary)
@@ -55,9 +57,9 @@ class PortraitTile(ui.element):
 
     def set_primary(self, primary: bool) -> None:
         self.view.is_primary = primary
-        if self.props.get("aria-label") != _label(primary):
-            self.props["aria-label"] = _label(primary)
-            self.update()
+        if self._image.props.get("aria-label") != _label(primary):
+            self._image.props["aria-label"] = _label(primary)
+            self._image.update()
         if primary and self._star is None:
             with self:
                 self._star = ui.icon("star", color="star", size="sm") \

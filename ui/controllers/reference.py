@@ -9,6 +9,7 @@ from __future__ import annotations
 from core.errors import StudioError
 from core.reference_images import LibraryImage, clear_reference, list_library, upload_reference, use_stored_image
 from ui.actions import EnsuresSaved
+from ui.components.file_picker import one_sentence
 from ui.tab_session import TabSession
 
 
@@ -27,7 +28,7 @@ class ReferenceController:
         try:
             row = await upload_reference(session.ctx, session.user, self.state.character_id, data)
         except (StudioError, ValueError) as exc:
-            session.notify(getattr(exc, "message", str(exc)), type="negative")
+            session.notify(one_sentence(getattr(exc, "message", str(exc))), type="negative")  # one plain sentence
             return
         self.state.reference_image_url = row.reference_image_url
         session.notify("Reference image set: portraits will keep this face", type="positive")
