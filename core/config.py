@@ -67,6 +67,7 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("OPENAI_BASE_URL", "STUDIO_OPENAI_BASE_URL"),
     )
     a1111_url: str = Field(default="", validation_alias=AliasChoices("A1111_URL", "STUDIO_A1111_URL"))
+    comfyui_url: str = Field(default="", validation_alias=AliasChoices("COMFYUI_URL", "STUDIO_COMFYUI_URL"))
 
     @property
     def resolved_database_url(self) -> str:

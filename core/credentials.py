@@ -15,7 +15,7 @@ def credentials(settings: Settings, provider: ApiProvider) -> tuple[str, str | N
     key = {"fal": settings.fal_key, "replicate": settings.replicate_api_token,
            "openai": settings.openai_api_key}.get(provider.name, "")
     configured = {"openai": settings.openai_base_url if "openai_base_url" in settings.model_fields_set else "",
-                  "automatic1111": settings.a1111_url}.get(provider.name, "")
+                  "automatic1111": settings.a1111_url, "comfyui": settings.comfyui_url}.get(provider.name, "")
     return key, configured or provider.base_url or None
 
 
@@ -24,6 +24,7 @@ def is_configured(settings: Settings, provider: ApiProvider) -> bool:
     key, base = credentials(settings, provider)
     if provider.name == "builtin":
         return True
-    if provider.name == "automatic1111":
-        return bool(settings.a1111_url)
+    local = {"automatic1111": settings.a1111_url, "comfyui": settings.comfyui_url}  # no key: their URL
+    if provider.name in local:
+        return bool(local[provider.name])
     return bool(key)

@@ -17,7 +17,9 @@ at start-up with every problem listed. Conventions inside them:
   carry the reference image and its strength (they differ per model, see PROTOCOLS.md), with
   ``i2i_image_is_list`` when the input is a list; ``i2i_endpoint`` where I2I is a different endpoint.
   ``input_defaults`` are the values sent with every request. Higher ``priority`` is preferred; the
-  built-in renderer has the lowest, so any configured provider wins over it.
+  built-in renderer has the lowest, so any configured provider wins over it. A ComfyUI model names
+  its workflow with ``input_defaults.workflow_example`` (a file in ``seed_data/comfyui/``); the row
+  gets the workflow itself, so an admin can edit it like any other.
 - ``presets.json`` maps kind -> ordered items; an item's ``tags`` object
   ``{"appearance": [...], "clothing": [...]}`` is stored in the flat ``Preset.tags`` list with
   ``appearance:`` / ``clothing:`` prefixes (see ``core.presets``).
@@ -38,6 +40,7 @@ from sqlmodel import Session, select
 
 from core.db import Database
 from core.errors import ValidationError
+from core.generation.providers.comfy_workflow import EXAMPLES, example_workflow
 from core.models import (
     MODALITIES,
     PRESET_KINDS,
@@ -154,6 +157,9 @@ def validate_seed_data(data: SeedData) -> None:
             problems.append(f"{where}: modality must be one of {', '.join(MODALITIES)}")
         if m.get("modality") == "image" and not isinstance(m.get("capabilities", {}).get("supports_i2i"), bool):
             problems.append(f"{where}: image models must state capabilities.supports_i2i (true/false)")
+        example = (m.get("input_defaults") or {}).get("workflow_example")
+        if example is not None and example not in EXAMPLES:
+            problems.append(f"{where}: workflow_example must be one of {', '.join(EXAMPLES)}")
         if len(_model_key(m)) > 100:
             problems.append(f"{where}: provider:model_key is longer than 100 characters")
 
@@ -250,7 +256,7 @@ def _seed_models(session: Session, data: SeedData, seen: set[tuple[str, str]], r
                     capabilities=dict(item.get("capabilities", {})),
                     is_active=item["is_active"],
                     priority=item["priority"],
-                    input_defaults=dict(item.get("input_defaults", {})),
+                    input_defaults=_input_defaults(item),
                 )
             )
             report.models += 1
@@ -303,6 +309,15 @@ def _seed_presets(session: Session, data: SeedData, seen: set[tuple[str, str]], 
             )
             report.presets += 1
         session.add(SeedRecord(kind="preset", key=key))
+
+
+def _input_defaults(item: dict[str, Any]) -> dict[str, Any]:
+    """The row's defaults, a named example workflow replaced by the workflow itself."""
+    defaults = dict(item.get("input_defaults", {}))
+    example = defaults.pop("workflow_example", None)
+    if example is not None:
+        defaults["workflow"] = example_workflow(example)
+    return defaults
 
 
 def _model_key(item: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from core.db import Database
+from core.generation.providers.comfy_workflow import example_workflow
 from core.models import ApiModel, ApiProvider, CharacterTemplate, Preset, SeedRecord
 from core.presets import list_presets, preset_tags
 from core.seed import SeedData, SeedDataError, load_seed_data, seed_database
@@ -40,19 +41,19 @@ def test_first_seed_inserts_the_expected_rows(db: Database) -> None:
     data = load_seed_data()
     report = seed_database(db)
 
-    assert report.providers == 5
-    assert report.models == len(data.models) == 9
+    assert report.providers == 6
+    assert report.models == len(data.models) == 11
     assert report.templates == len(data.templates) >= 8
     assert report.presets == len(data.presets)
     assert report.adopted == 0
     with db.read() as session:
         providers = {p.name: p for p in session.exec(select(ApiProvider)).all()}
         records = session.exec(select(SeedRecord)).all()
-    assert set(providers) == {"builtin", "fal", "replicate", "openai", "automatic1111"}
+    assert set(providers) == {"builtin", "fal", "replicate", "openai", "automatic1111", "comfyui"}
     assert providers["builtin"].is_active
     assert providers["openai"].display_name == "OpenAI-compatible"
     assert providers["automatic1111"].display_name == "Automatic1111 / Forge"
-    for name in ("fal", "replicate", "openai", "automatic1111"):
+    for name in ("fal", "replicate", "openai", "automatic1111", "comfyui"):
         assert not providers[name].is_active, name
         assert providers[name].base_url and providers[name].base_url.startswith("http"), name
     assert len(records) == report.total
@@ -177,7 +178,7 @@ def test_rows_made_by_hand_before_the_first_seed_are_adopted_not_duplicated(db: 
 
     report = seed_database(db)
 
-    assert report.providers == 4 and report.adopted == 1
+    assert report.providers == 5 and report.adopted == 1
     provider, _ = _models(db)["fal-ai/flux/dev"]
     assert (provider.display_name, provider.base_url, provider.is_active) == ("My fal proxy", "http://proxy", True)
 
@@ -236,3 +237,16 @@ def test_missing_or_malformed_file_fails_loudly(tmp_path: Path) -> None:
     (tmp_path / "providers.json").write_text("[{")
     with pytest.raises(SeedDataError, match="providers.json"):
         load_seed_data(tmp_path)  # not JSON
+
+
+def test_comfyui_models_carry_their_example_workflow_and_say_which_needs_a_reference(db: Database) -> None:
+    seed_database(db)
+    models = _models(db)
+    _, text = models["comfyui-text-to-image"]
+    _, image = models["comfyui-image-to-image"]
+    assert text.input_defaults["workflow"] == example_workflow("text_to_image")
+    assert image.input_defaults["workflow"] == example_workflow("image_to_image")
+    assert "workflow_example" not in text.input_defaults
+    assert text.capabilities["supports_i2i"] is False
+    assert image.capabilities["supports_i2i"] is True and image.capabilities["requires_reference"] is True
+    assert not text.is_active and not image.is_active  # until COMFYUI_URL is set

@@ -168,9 +168,10 @@ class StudioApp:
 
 
 def start_studio(*, autosave_delay_s: float = 2.0, reconnect_timeout_s: float = 3.0,
-                 data_dir: Path | None = None, port: int | None = None, timeout: float = 60.0) -> StudioApp:
+                 data_dir: Path | None = None, port: int | None = None, timeout: float = 60.0,
+                 auth: str = "none") -> StudioApp:
     """``python main.py`` on a free port (or ``port``) with a fresh data dir (or ``data_dir``),
-    single-user mode, built-in renderer."""
+    single-user mode (or ``auth="password"``: sign-in on), built-in renderer."""
     owned = None
     if data_dir is None:
         owned = tempfile.TemporaryDirectory(prefix="studio-browser-")
@@ -179,11 +180,11 @@ def start_studio(*, autosave_delay_s: float = 2.0, reconnect_timeout_s: float = 
     env = child_env()
     env.update({
         "STUDIO_DATA_DIR": str(data_dir), "STUDIO_HOST": "127.0.0.1", "STUDIO_PORT": str(port),
-        "STUDIO_AUTH": "none", "STUDIO_STORAGE": "local", "STUDIO_SECRET_KEY": SECRET,
+        "STUDIO_AUTH": auth, "STUDIO_STORAGE": "local", "STUDIO_SECRET_KEY": SECRET,
         "STUDIO_AUTOSAVE_DELAY_S": str(autosave_delay_s), "STUDIO_RECONNECT_TIMEOUT": str(reconnect_timeout_s),
         "PYTHONUNBUFFERED": "1", "NICEGUI_STORAGE_PATH": str(data_dir / ".nicegui"),  # not the repo's
     })
-    for provider_key in ("FAL_KEY", "REPLICATE_API_TOKEN", "OPENAI_API_KEY", "A1111_URL"):
+    for provider_key in ("FAL_KEY", "REPLICATE_API_TOKEN", "OPENAI_API_KEY", "A1111_URL", "COMFYUI_URL"):
         env.pop(provider_key, None)  # the built-in renderer only: no network beyond loopback
     base_url = f"http://127.0.0.1:{port}"
     proc = start_server([sys.executable, str(ROOT / "main.py")], env, base_url + "/healthz",

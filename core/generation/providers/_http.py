@@ -39,7 +39,7 @@ _deadline: ContextVar[float | None] = ContextVar("provider_deadline", default=No
 # keeps them in input_defaults. ``i2i_input`` / ``i2i_strength_key`` are aliases of the seed names.
 META_KEYS = frozenset({
     "supports_i2i", "requires_reference", "i2i_image_param", "i2i_input", "i2i_image_is_list",
-    "i2i_strength_param", "i2i_strength_key", "i2i_endpoint", "safety_checker",
+    "i2i_strength_param", "i2i_strength_key", "i2i_endpoint", "safety_checker", "workflow",
 })
 
 
@@ -270,7 +270,7 @@ class HttpAdapter:
         """The protocol's error answer as a ProviderError; subclasses refine codes and messages."""
         return error_from_response(response, self.name, secrets=self._secrets)
 
-    async def _cancel_remote(self, method: str, url: str) -> None:
+    async def _cancel_remote(self, method: str, url: str, **kwargs: Any) -> None:
         """Ask the provider to stop a job; best effort, bounded, and it finishes even if re-cancelled.
 
         Called while a CancelledError propagates: the request runs in its own task under a shield,
@@ -280,7 +280,7 @@ class HttpAdapter:
             try:
                 async with asyncio.timeout(self.cancel_timeout):
                     response = await self._client.request(method, url, headers=self._headers(),
-                                                          auth=self._auth or httpx.USE_CLIENT_DEFAULT)
+                                                          auth=self._auth or httpx.USE_CLIENT_DEFAULT, **kwargs)
                 if response.is_error:
                     log.warning("%s: remote cancel answered HTTP %s", self.name, response.status_code)
             except Exception as exc:

@@ -22,8 +22,9 @@ class ProviderConfig:
     ``extra`` may hold ``attempts``, ``base_delay``, ``max_delay``, ``request_timeout``,
     ``poll_interval``, ``cancel_timeout`` for any adapter; fal also reads ``run_base``,
     ``queue_base``, ``mode``; Replicate ``wait_s`` (or ``prefer_wait_s``); Automatic1111
-    ``username``/``password``. Unknown keys (like ``api_key_env``) are ignored. For fal,
-    ``base_url`` is the queue base (as in the seeded row) and wins over ``extra["queue_base"]``.
+    ``username``/``password``; ComfyUI takes its workflow from the model row. Unknown keys (like
+    ``api_key_env``) are ignored. For fal, ``base_url`` is the queue base (as in the seeded row) and
+    wins over ``extra["queue_base"]``.
     """
 
     api_key: str | None = None
@@ -35,7 +36,7 @@ class ProviderConfig:
         return {name: self.extra[name] for name in names if self.extra.get(name) is not None}
 
 
-PROVIDER_NAMES = ("builtin", "fal", "replicate", "openai", "automatic1111")
+PROVIDER_NAMES = ("builtin", "fal", "replicate", "openai", "automatic1111", "comfyui")
 
 
 def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
@@ -78,6 +79,14 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             config.base_url or "http://127.0.0.1:7860",
             username=config.extra.get("username") or None,
             password=config.extra.get("password") or None,
+            timeout=config.timeout_s,
+            **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
+        )
+    if name == "comfyui":
+        from core.generation.providers.comfyui import ComfyUIProvider
+
+        return ComfyUIProvider(
+            config.base_url or "http://127.0.0.1:8188",
             timeout=config.timeout_s,
             **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
         )
