@@ -48,6 +48,7 @@ def serve() -> None:
         host=settings.host,
         port=settings.port,
         title="Character Studio",
+        language="en-US",  # <html lang>: screen readers pick their voice from it; Quasar's words too
         reload=False,
         show=False,
         storage_secret=settings.resolved_secret_key(),

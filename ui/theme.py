@@ -82,6 +82,12 @@ STORAGE_KEY = "theme"
 _dark_modes: weakref.WeakKeyDictionary[Client, ui.dark_mode] = weakref.WeakKeyDictionary()
 
 
+def configure() -> None:
+    """App-wide, once: what every page's Quasar shares. Its loading bar (the thin line at the top while
+    a request runs) is a progressbar, and one without a name is a screen-reader riddle."""
+    app.config.quasar_config.setdefault("loadingBar", {})["aria-label"] = "Loading"
+
+
 def apply() -> None:
     """Give this page the theme: colours, the page-wide CSS and the person's light/dark choice.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
@@ -50,3 +51,26 @@ def settle(page: Page, timeout: float = 5_000) -> None:
     """Like :func:`unsettled`, but fail: for checks whose subject is that the page has finished."""
     problems = unsettled(page, timeout)
     assert not problems, f"the page did not settle: {problems}"
+
+
+# Accessibility scans (axe-core, bundled by axe-playwright-python): what a person using a screen reader
+# or a keyboard, or one with low vision, cannot use. "serious" and "critical" fail a test.
+WIDE = {"width": 1440, "height": 900}  # the issue's desktop size
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def axe_violations(page: Page, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict[str, object]]:
+    """Run axe-core on the page as it is now; the violations of the given impacts."""
+    results = Axe().run(page, options={"resultTypes": ["violations"]})
+    return [v for v in results.response["violations"] if v.get("impact") in impacts]
+
+
+def describe_violations(where: str, violations: list[dict[str, object]]) -> str:
+    """One line per rule (id, impact, help) and per node (its CSS target and axe's summary)."""
+    lines = []
+    for violation in violations:
+        lines.append(f"{where}: {violation['id']} ({violation['impact']}): {violation.get('help', '')}")
+        for node in violation.get("nodes", [])[:8]:  # type: ignore[union-attr]
+            summary = " ".join(str(node.get("failureSummary", "")).split())[:220]
+            lines.append(f"    {node.get('target')}: {summary}")
+    return "\n".join(lines)

@@ -21,7 +21,8 @@ KIND_LABELS = {"reference": "Reference", "portrait": "Portrait"}
 
 def open_image_picker(actions: Library, on_pick: Callable[[LibraryImage], Awaitable[None]]) -> ui.dialog:
     """Open the picker now and fill it when the library has loaded; a click hands the image to ``on_pick``."""
-    with ui.dialog() as dialog, ui.card().classes("w-[720px] max-w-full").mark("image-picker"):
+    with ui.dialog().props('aria-label="Image library"') as dialog, \
+            ui.card().classes("w-[720px] max-w-full").mark("image-picker"):
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Choose a reference image").classes("text-lg font-medium")
             ui.button(icon="close", on_click=dialog.close).props('flat round dense aria-label="Close"')

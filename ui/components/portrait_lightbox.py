@@ -22,7 +22,7 @@ class PortraitLightbox:
         self.dialog: ui.dialog | None = None
 
     def _build(self) -> ui.dialog:
-        with self.anchor, ui.dialog().props("maximized") as self.dialog, \
+        with self.anchor, ui.dialog().props('maximized aria-label="Portrait viewer"') as self.dialog, \
                 ui.card().classes("w-full h-full bg-viewer text-on-scrim p-0 column no-wrap") \
                 .props('data-testid="lightbox"').mark("lightbox"):
             with ui.row().classes("w-full items-center justify-between p-2 no-wrap"):
@@ -35,7 +35,7 @@ class PortraitLightbox:
                 ui.button(icon="chevron_left", on_click=lambda: self.step(-1)) \
                     .props('flat round color=on-scrim aria-label="Previous portrait" data-testid="lightbox-prev"') \
                     .mark("lightbox-prev")
-                self.image = ui.image().classes("max-h-[75vh] max-w-[85vw]").props("fit=contain")
+                self.image = ui.image().classes("max-h-[75vh] max-w-[85vw]").props('fit=contain alt="Portrait"')
                 ui.button(icon="chevron_right", on_click=lambda: self.step(1)) \
                     .props('flat round color=on-scrim aria-label="Next portrait" data-testid="lightbox-next"') \
                     .mark("lightbox-next")

@@ -29,7 +29,7 @@ def reference_image(state: CharacterState, options: StudioOptions, actions: Refe
         with ui.row().classes("w-full items-center gap-3 no-wrap"):
             with ui.element("div").classes("w-16 h-16 shrink-0 rounded-lg overflow-hidden bg-sunken "
                                            "flex items-center justify-center"):
-                ui.image().classes("w-full h-full").props("fit=cover") \
+                ui.image().classes("w-full h-full").props('fit=cover alt="Reference image"') \
                     .bind_source_from(state, "reference_image_url", backward=lambda url: url or "") \
                     .bind_visibility_from(state, "reference_image_url", backward=has_reference) \
                     .mark("reference-preview")

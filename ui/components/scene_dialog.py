@@ -35,7 +35,8 @@ class _Form:
 def open_scene_dialog(actions: SceneEditing, scene: CharacterScene | None = None) -> ui.dialog:
     """Open the dialog for ``scene`` (None: a new scene); it closes itself after a successful save."""
     form = _Form(scene)
-    with ui.dialog() as dialog, ui.card().classes("w-[560px] max-w-full gap-2").mark("scene-dialog"):
+    with ui.dialog().props('aria-label="Scene"') as dialog, \
+            ui.card().classes("w-[560px] max-w-full gap-2").mark("scene-dialog"):
         ui.label("Edit scene" if scene else "New scene").classes("text-lg font-medium")
         name = ui.input("Scene name").bind_value(form, "scene_name") \
             .props(f"outlined dense autofocus maxlength={SCENE_NAME_MAX}").classes("w-full").mark("scene-name")

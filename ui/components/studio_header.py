@@ -51,7 +51,7 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
             .props('flat round dense aria-label="Preview"').tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
         export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool)
-        theme_toggle()
+        theme_toggle().classes("max-md:hidden")  # a phone's bar is full: its pages' headers have it
         _phone_menu(state, actions)
         # the phone's one Save (the sidebar's is hidden there)
         ui.button("Save", on_click=actions.save).props('unelevated dense color=primary data-testid="mobile-save"') \

@@ -20,7 +20,8 @@ OnPick = Callable[[CharacterTemplate], Awaitable[None]]
 
 def open_template_selector(templates: list[CharacterTemplate], on_pick: OnPick) -> ui.dialog:
     """Open the dialog; each card (testid ``template-button``) applies its template and closes it."""
-    with ui.dialog() as dialog, ui.card().classes("w-[880px] max-w-full").mark("template-selector"):
+    with ui.dialog().props('aria-label="Templates"') as dialog, \
+            ui.card().classes("w-[880px] max-w-full").mark("template-selector"):
         with ui.row().classes("w-full items-center justify-between"):
             ui.label("Start from a template").classes("text-lg font-medium")
             ui.button(icon="close", on_click=dialog.close).props('flat round dense aria-label="Close"')

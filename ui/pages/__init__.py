@@ -8,11 +8,13 @@ from core.container import Studio
 def register_pages(studio: Studio) -> None:
     from nicegui import app
 
+    from ui import theme
     from ui.card_downloads import register_card_downloads
     from ui.components.file_picker import register_upload_route
     from ui.memory import trim_after_pages_close
     from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
 
+    theme.configure()
     register_upload_route(app)
     register_card_downloads(app)
     trim_after_pages_close(release=studio.ctx.db.release_idle_connections)
