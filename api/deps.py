@@ -1,7 +1,8 @@
 """Request dependencies: the service container and the bearer-token user.
 
 ``StudioDep`` is the container ``main.py`` put on ``app.state.studio``; ``CurrentUser`` is the user
-``Authorization: Bearer <token>`` names, else 401. Routes declare them as parameters::
+``Authorization: Bearer <token>`` names, else 401; ``AdminUser`` that user when an admin, else 403.
+Routes declare them as parameters::
 
     def me(user: CurrentUser) -> ...
 """
@@ -13,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from core import auth
+from core.admin_access import require_admin
 from core.container import Studio
 from core.errors import AuthError
 from core.models import User
@@ -42,3 +44,11 @@ def user_from_header(studio: Studio, header: str) -> User:
 
 
 CurrentUser = Annotated[User, Depends(bearer_user)]
+
+
+def admin_user(user: CurrentUser) -> User:
+    """The bearer-token user when an admin (core's rule), else 403."""
+    return require_admin(user)
+
+
+AdminUser = Annotated[User, Depends(admin_user)]
