@@ -79,14 +79,13 @@ def _scene_card(scene: CharacterScene, state: CharacterState, actions: SceneActi
                 ui.image(scene.image_url).classes("absolute inset-0 w-full h-full").props("fit=cover")
             else:
                 ui.icon("landscape", size="xl", color="placeholder")
-            with ui.element("div").classes("absolute inset-x-0 bottom-0 px-2 py-1 bg-gradient-to-t "
-                                           "from-black/70 to-transparent"):
+            with ui.element("div").classes("absolute inset-x-0 bottom-0 px-2 py-1 bg-scrim-fade"):
                 ui.label(scene.scene_name).classes("text-on-scrim text-sm font-medium truncate")
             with ui.element("div").classes("absolute inset-0 flex flex-col items-center justify-center gap-1 "
-                                           "bg-black/60 text-on-scrim") \
+                                           "bg-scrim text-on-scrim") \
                     .props('data-testid="scene-progress"').mark("scene-progress") \
                     .bind_visibility_from(state, "is_generating", backward=making_this):
-                ui.spinner(size="md", color="white")
+                ui.spinner(size="md", color="on-scrim")
                 ui.label().classes("text-xs").props('aria-live="polite"') \
                     .bind_text_from(state, "progress", backward=lambda p: f"Making the image… {round((p or 0) * 100)}%")
         with ui.row().classes("w-full items-center justify-end gap-0 px-1"):
