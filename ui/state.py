@@ -2,11 +2,13 @@
 
 ``CharacterState`` holds every editable field as a NiceGUI ``BindableProperty``: inputs bind to it,
 and every assignment that really changes a field marks the state dirty and restarts the auto-save
-wait. ``AutoSaver`` saves an existing character ``delay`` seconds after the last edit, sends only the
+wait. ``AutoSaver`` creates a new character as a private draft as soon as it has a name (through the
+page's ``create``, once per tab), then saves it ``delay`` seconds after the last edit, sends only the
 fields that changed since the last save (with the version they were edited against), keeps edits made
 during a save for the next one, and turns a stale version into a ``conflict`` the person resolves
 ("reload theirs" or "overwrite") instead of losing either side. Changes saved by another tab arrive
 through :meth:`CharacterState.merge_remote` and are applied to every field this tab has not touched.
+A refused save keeps the text and names the fields (``field_errors``) so the inputs can say why.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from nicegui.binding import BindableProperty
 
 from core.character_fields import DEFAULTS as FIELD_DEFAULTS
 from core.character_rules import EDITABLE_FIELDS
-from core.errors import Conflict, StudioError
+from core.errors import Conflict, StudioError, ValidationError
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,7 @@ class CharacterState:
     is_generating = BindableProperty()
     progress = BindableProperty()
     error_message = BindableProperty()
+    field_errors = BindableProperty()  # field -> why core refused the last save; {} once a save passes
 
     def __init__(self, values: dict[str, Any] | None = None, *, character_id: str | None = None,
                  version: int = 0) -> None:
@@ -63,6 +66,7 @@ class CharacterState:
         self.is_generating = False
         self.progress = 0.0
         self.error_message = ""
+        self.field_errors: dict[str, str] = {}
         self.edits = 0  # counts edits, so a save knows whether more came in while it ran
         self.saved_values: dict[str, Any] = {}
         self.conflict_current: dict[str, Any] | None = None
@@ -72,6 +76,11 @@ class CharacterState:
     @property
     def is_new(self) -> bool:
         return self.character_id is None
+
+    @property
+    def has_name(self) -> bool:
+        """A non-blank name: what a draft needs to be kept (an input's clear button sets None)."""
+        return bool((self.name or "").strip())
 
     @property
     def status_label(self) -> str:
@@ -105,6 +114,18 @@ class CharacterState:
                 self.save_status = "saved"
         finally:
             self._loading = False
+
+    def adopt_created(self, stored: dict[str, Any], *, version: int, character_id: str) -> None:
+        """The draft now exists as ``stored``: this tab edits that row, and what was typed while it was
+        being created stays in the fields, unsaved, for the next save."""
+        self.saved_values = {field: _copy(_none_to_default(field, stored.get(field))) for field in EDITABLE_FIELDS}
+        self.version = version
+        self.character_id = character_id
+        self.error_message = ""
+        self.field_errors = {}
+        self.dirty = bool(self.changed_fields())
+        if self.save_status != "conflict":
+            self.save_status = "unsaved" if self.dirty else "saved"
 
     def mark_saved(self, sent: dict[str, Any], version: int) -> None:
         """A save of ``sent`` succeeded at ``version``; later edits stay dirty."""
@@ -158,25 +179,35 @@ for _field in EDITABLE_FIELDS:
 
 
 SaveFn = Callable[[dict[str, Any], int], Awaitable[tuple[dict[str, Any], int]]]
+CreateFn = Callable[[], Awaitable[bool]]  # insert the new character (once per tab); True when it exists
 
 
 class AutoSaver:
-    """Debounced saving of a CharacterState: ``delay`` seconds after the last edit, one save at a time."""
+    """Debounced saving of a CharacterState: ``delay`` seconds after the last edit, one save at a time.
+
+    A new character is saved by ``create`` (set by the page's character controller) the moment it has a
+    name, without the wait, so a reload a second later already finds it; edits made meanwhile are
+    saved after the wait like any other. Without ``create`` a new character waits for an explicit save.
+    """
 
     def __init__(self, state: CharacterState, save: SaveFn, delay: float = 2.0, *, follow_edits: bool = True) -> None:
         """``follow_edits=False``: save only when told (``save_now``), for a page whose saves are explicit."""
         self.state = state
         self._save = save
+        self.create: CreateFn | None = None
         self.delay = delay
         self._timer: asyncio.Task[None] | None = None
-        self._running: asyncio.Task[None] | None = None
+        self._running: asyncio.Future[Any] | None = None
         self.saves = 0
         if follow_edits:
             state.edited.subscribe(self.schedule)  # made in a page: ends with its client
 
     def schedule(self) -> None:
-        """(Re)start the wait; only existing characters auto-save (a new one is saved explicitly)."""
-        if self.state.is_new or self.state.save_status == "conflict":
+        """(Re)start the wait; a new character with a name is created at once instead."""
+        if self.state.save_status == "conflict":
+            return
+        if self.state.is_new:
+            self._start_draft()
             return
         if self._timer is not None and not self._timer.done():
             self._timer.cancel()
@@ -189,16 +220,51 @@ class AutoSaver:
             self._timer.cancel()
         if self._running is not None and not self._running.done():
             await asyncio.shield(self._running)
-        if self.state.dirty and not self.state.is_new and self.state.save_status != "conflict":
+        if self.state.dirty and self.state.save_status != "conflict":
             await self.save_now()
 
     async def save_now(self) -> None:
+        """Save the pending edits now (creating the draft first when the character is new and named)."""
         if self._running is not None and not self._running.done():
             await asyncio.shield(self._running)
             if not self.state.dirty:
                 return
+        if self.state.is_new:
+            if self.create is None or not self.state.has_name:
+                return
+            self._running = asyncio.ensure_future(self._create_draft())
+            await asyncio.shield(self._running)
+            if self.state.is_new or not self.state.dirty:
+                return
         self._running = asyncio.ensure_future(self._save_once())
         await asyncio.shield(self._running)
+
+    def discard(self) -> None:
+        """Drop this tab's unsaved edits (the person chose to leave without saving)."""
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        state = self.state
+        state.load(state.saved_values, version=state.version, character_id=state.character_id)
+        state.field_errors = {}
+        state.save_status = "saved" if state.character_id else "unsaved"
+
+    def _start_draft(self) -> None:
+        """Create the draft in the background unless it is being created (that one's follow-up saves
+        what arrives meanwhile) or has no name yet."""
+        if self.create is None or not self.state.has_name:
+            return
+        if self._running is not None and not self._running.done():
+            return
+        self._running = background_tasks.create(self._create_draft(), name="draft-create")
+
+    async def _create_draft(self) -> None:
+        state = self.state
+        if not state.is_new or not state.has_name or self.create is None:
+            return  # created meanwhile, or the name was cleared before the create began: nothing to do
+        state.save_status = "saving"
+        created = await self.create()
+        if created and state.dirty:
+            self.schedule()  # typed while it was being created: saved after the wait
 
     async def overwrite(self) -> None:
         """Resolve a conflict by saving this tab's values over the current version."""
@@ -240,6 +306,11 @@ class AutoSaver:
                     state.save_status = "conflict"
                     return
                 continue  # someone saved other fields: we now stand on their version, try again
+            except ValidationError as exc:
+                state.error_message = exc.message
+                state.field_errors = dict(exc.errors)  # the inputs say why; the row stays as it was
+                state.save_status = "error"
+                return
             except StudioError as exc:
                 state.error_message = exc.message
                 state.save_status = "error"
@@ -251,6 +322,7 @@ class AutoSaver:
                 return
             self.saves += 1
             state.error_message = ""
+            state.field_errors = {}
             state.mark_saved(changes, version)
             state.save_status = "unsaved" if state.dirty else "saved"
             if state.dirty and state.edits != edits_before:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from nicegui import core
 
-from core.errors import Conflict
+from core.errors import Conflict, ValidationError
 from tests.support.waiting import eventually
 from ui.state import AutoSaver, CharacterState
 
@@ -108,9 +108,75 @@ async def test_flush_saves_a_pending_edit_at_once(store: FakeStore) -> None:
     assert store.values["name"] == "Closing the tab"
 
 
-async def test_a_new_character_never_auto_saves(store: FakeStore) -> None:
+async def test_a_new_character_without_a_creator_waits_for_an_explicit_save(store: FakeStore) -> None:
+    """The create form's saver has no ``create``: its new character is saved by Save only."""
     state = CharacterState({"name": "Unsaved"})
     AutoSaver(state, store.save, delay=0.01)
     state.name = "Still unsaved"
     await asyncio.sleep(0.05)  # the span in which an auto-save would have fired
     assert store.calls == [] and state.is_new
+
+
+class FakeCreator:
+    """The character controller's ``create_draft``: one insert, held at a gate while the test types."""
+
+    def __init__(self, state: CharacterState, store: FakeStore) -> None:
+        self.state, self.store = state, store
+        self.inserted: list[dict[str, Any]] = []
+        self.gate = asyncio.Event()
+
+    async def create(self) -> bool:
+        sent = self.state.values()
+        self.inserted.append(sent)
+        await self.gate.wait()
+        self.store.values, self.store.version = dict(sent), 1
+        self.state.adopt_created(sent, version=1, character_id="new-1")
+        return True
+
+
+async def test_a_named_new_character_is_created_at_once_and_edits_made_meanwhile_save_next(
+        store: FakeStore) -> None:
+    state = CharacterState({})
+    saver = AutoSaver(state, store.save, delay=0.05)
+    creator = FakeCreator(state, store)
+    saver.create = creator.create
+    state.description = "no name yet"
+    await asyncio.sleep(0.1)
+    assert creator.inserted == [] and state.save_status == "unsaved"  # nothing to keep without a name
+    state.name = "Iris"
+    await _until(lambda: len(creator.inserted) == 1)  # no wait for the pause: at once
+    assert state.save_status == "saving"
+    state.name = "Iris Vale"  # typed while the insert runs: no second insert
+    state.persona = "Keeps the light."
+    creator.gate.set()
+    await _until(lambda: state.save_status == "saved" and store.calls)
+    assert len(creator.inserted) == 1 and creator.inserted[0]["name"] == "Iris"
+    assert store.calls == [({"name": "Iris Vale", "persona": "Keeps the light."}, 1)]
+    assert state.character_id == "new-1" and not state.dirty
+
+
+async def test_flush_of_a_named_new_character_creates_it(store: FakeStore) -> None:
+    state = CharacterState({})
+    saver = AutoSaver(state, store.save, delay=60, follow_edits=False)
+    creator = FakeCreator(state, store)
+    saver.create = creator.create
+    creator.gate.set()
+    state.name = "Closing the tab"
+    await saver.flush()
+    assert creator.inserted and state.character_id == "new-1" and state.save_status == "saved"
+
+
+async def test_a_refused_save_names_the_field_and_the_next_good_one_clears_it(store: FakeStore) -> None:
+    async def refusing(changes: dict[str, Any], version: int) -> tuple[dict[str, Any], int]:
+        if not changes.get("name", "x"):  # core's rule, as update_character applies it
+            raise ValidationError({"name": "Name is required"})
+        return await store.save(changes, version)
+
+    state = CharacterState(store.values, character_id="c1", version=store.version)
+    AutoSaver(state, refusing, delay=0.05)
+    state.name = ""
+    await _until(lambda: state.save_status == "error")
+    assert state.field_errors == {"name": "Name is required"} and store.values["name"] == "Mira"
+    state.name = "Mira II"
+    await _until(lambda: state.save_status == "saved")
+    assert state.field_errors == {} and store.values["name"] == "Mira II"

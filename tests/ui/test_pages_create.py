@@ -19,7 +19,7 @@ async def test_missing_name_and_short_description_show_under_their_fields(user: 
     await user.open("/create")
     await user.should_see("Create Character")
     user.find(marker="character-description").type("Too short.")
-    await user.should_see("10 / 500 · at least 50")
+    await user.should_see("10 / 20,000 · at least 50")
     user.find(marker="save-button").click()
     await user.should_see("Name is required")
     await user.should_see("Description must be at least 50 characters (got 10)")

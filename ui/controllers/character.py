@@ -1,13 +1,17 @@
 """The character itself in one tab: open, create, save, remote edits.
 
 How a *new* character is created is a policy the page passes in (:class:`CreateRules`): the studio
-creates leniently and silently on the way to generating; the create form checks every field with
-its strict rules first and shows the messages under the inputs. Nothing here knows which page it
-serves. Failures become a toast and never lose what the person typed.
+creates leniently, as a private draft, as soon as the character has a name (the auto-saver asks,
+see :meth:`CharacterController.create_draft`); the create form checks every field with its strict
+rules first and shows the messages under the inputs. Nothing here knows which page it serves. A tab
+inserts its character once, however many edits, saves and generations ask at the same moment; what
+is typed while the insert runs stays in the fields for the next save. Failures are shown (a toast,
+or the badge and the fields for a draft) and never lose what the person typed.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -17,7 +21,7 @@ from nicegui import run
 from core import characters
 from core.cards.summary import CardSummary, card_summary
 from core.context import Context
-from core.errors import StudioError
+from core.errors import StudioError, ValidationError
 from core.events import Event, EventType
 from core.generation.routing import count_i2i_models
 from core.models import Character, User
@@ -86,7 +90,10 @@ class CharacterController:
         self.rules: CreateRules = rules or StudioRules()
         self.on_created = on_created  # the page's new URL for the character, once it exists
         self.card = CardSummary()
+        self._creating: asyncio.Future[bool] | None = None  # the one insert of this tab, while it runs
         session.events.subscribe(self._on_event)
+        if session.autosave:
+            session.saver.create = self.create_draft
 
     def show(self, opening: Opening) -> None:
         """Load what :func:`read_opening` found into the state and listen to its events."""
@@ -100,12 +107,13 @@ class CharacterController:
     # -- saving ----------------------------------------------------------------------------------
 
     async def save(self) -> bool:
-        """Explicit save: creates a new character, or saves the pending edits now."""
-        if self.state.is_new:
-            return await self.create()
+        """Explicit save: creates a new character (or waits for its draft), then saves the pending edits now."""
+        was_new = self.state.is_new
+        if was_new and not await self.create(silent=True):
+            return False
         if not await self.save_edits():
             return False
-        self.session.notify("Character saved", type="positive")
+        self.session.notify(self.rules.created_message if was_new else "Character saved", type="positive")
         return True
 
     async def save_edits(self) -> bool:
@@ -120,32 +128,67 @@ class CharacterController:
         return True
 
     async def create(self, silent: bool = False) -> bool:
-        """Insert the new character; save, generate and the reference upload all go through here."""
-        if not self.rules.allows_create():
+        """Insert the new character; save, generate, the reference upload and the draft all go through
+        here, so a tab inserts it once: a second caller waits for the first insert."""
+        if self.state.is_new and self._creating is None and not self.rules.allows_create():
             return False
-        session = self.session
+        return await self._create_once(silent, draft=False)
+
+    async def create_draft(self) -> bool:
+        """The auto-saver's: insert the named new character as a private draft, quietly (the badge and
+        the fields say what went wrong, not a toast per keystroke)."""
+        return await self._create_once(True, draft=True)
+
+    async def _create_once(self, silent: bool, *, draft: bool) -> bool:
+        if not self.state.is_new:
+            return True
+        if self._creating is not None:
+            await asyncio.shield(self._creating)
+            return not self.state.is_new
+        self._creating = asyncio.ensure_future(self._insert(silent, draft=draft))
+        self._creating.add_done_callback(self._created)
+        return await asyncio.shield(self._creating)
+
+    def _created(self, _future: asyncio.Future[bool]) -> None:
+        self._creating = None  # done (either way): a failed insert may be tried again
+
+    async def _insert(self, silent: bool, *, draft: bool) -> bool:
+        session, state = self.session, self.state
         try:
-            row = await run.io_bound(characters.create_character, session.ctx, session.user, self.state.values(),
+            row = await run.io_bound(characters.create_character, session.ctx, session.user, state.values(),
                                      strict_description=self.rules.strict_description)
         except StudioError as exc:
             if not self.rules.show_create_error(exc):
-                self.state.error_message = exc.message
-                session.notify(exc.message, type="negative")
+                state.error_message = exc.message
+                state.field_errors = dict(exc.errors) if isinstance(exc, ValidationError) else {}
+                state.save_status = "error"
+                if not draft:
+                    session.notify(exc.message, type="negative")
             return False
         if row is None:  # the app is shutting down
             return False
-        self._load_row(row)
+        state.image_url, state.reference_image_url = row.image_url, row.reference_image_url
+        state.adopt_created(characters.character_fields(row), version=row.version, character_id=row.id)
         session.watch(row.id)
         if not silent:
             session.notify(self.rules.created_message, type="positive")
         if self.on_created is not None:
-            self.on_created(row.id)
+            self._in_tab(lambda: self.on_created(row.id) if self.on_created else None)
         return True
+
+    def _in_tab(self, action: Callable[[], None]) -> None:
+        """Run ``action`` in this tab's UI context (the draft is created from a background task)."""
+        client = self.session.client
+        if client is None:
+            action()
+        elif not client.is_deleted:
+            with client:
+                action()
 
     async def ensure_saved(self) -> bool:
         if not self.state.is_new:
             return True
-        if not self.state.name.strip():
+        if not self.state.has_name:
             self.session.notify("Give the character a name first", type="negative")
             return False
         return await self.create(silent=True)
@@ -153,7 +196,7 @@ class CharacterController:
     async def ready_for_generation(self) -> bool:
         """The seed's generatePortrait checks: a name and description; saved silently when new or dirty."""
         state, notify = self.state, self.session.notify
-        if not state.name.strip() or not state.description.strip():
+        if not state.has_name or not (state.description or "").strip():
             notify("New characters need a name and description before generating portraits"
                    if state.is_new else "Please add a character name and description to continue", type="negative")
             return False

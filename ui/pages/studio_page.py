@@ -28,10 +28,11 @@ from core.context import Context
 from core.errors import StudioError
 from core.models import CharacterPortrait, User
 from ui import theme
-from ui.components.character_selector import NEW, selector_options
+from ui.components.character_selector import CharacterSelector
 from ui.components.deferred import Deferred, after_connect
 from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
+from ui.components.leave_confirm import LeaveConfirm
 from ui.components.mobile_bottom_bar import mobile_bottom_bar
 from ui.components.not_found import character_not_found
 from ui.components.portrait_gallery import PortraitGallery
@@ -87,13 +88,11 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
     tab.gallery.show(read.first_page)
     tab.session.attach(ui.context.client)
     ui.add_css(CSS)
-    selector = _header(tab)
+    selector = _header(tab, _leave_confirm(tab))
 
     async def prepare() -> None:
         own, _ = await asyncio.gather(run.io_bound(list_characters, studio.ctx, user, limit=200), tab.load_content())
-        state = tab.session.state
-        selector.set_options(selector_options(own or [], state.character_id, state.name),
-                             value=state.character_id or NEW)
+        selector.show_own(own or [])
 
     _body(tab, prepare)
 
@@ -113,14 +112,31 @@ def _opening_reads(ctx: Context, user: User, character_id: str | None) -> Studio
     return StudioOpening(opening, first_page, read_lists(ctx))
 
 
-def _header(tab: StudioTab) -> ui.select:
+def _leave_confirm(tab: StudioTab) -> LeaveConfirm:
+    """Back and the switcher ask before leaving unsaved edits; a named new character can be saved first."""
+    state = tab.session.state
+
+    async def save() -> bool:
+        if state.is_new and not await tab.character.create(silent=True):
+            return False
+        return await tab.character.save_edits()
+
+    return LeaveConfirm(state, save=save, discard=tab.session.saver.discard,
+                        can_save=lambda: not state.is_new or state.has_name)
+
+
+def _header(tab: StudioTab, leave: LeaveConfirm) -> CharacterSelector:
     session, state = tab.session, tab.session.state
     actions = HeaderActions(
-        back=lambda: ui.navigate.to("/"), import_card=tab.cards.import_card, templates=lambda: _open_templates(tab),
+        back=lambda: leave.leave("/"), import_card=tab.cards.import_card, templates=lambda: _open_templates(tab),
         reload_theirs=session.saver.reload_theirs, overwrite=session.saver.overwrite,
         preview=lambda: ui.navigate.to(f"/character/{state.character_id}", new_tab=True),
         export_card=tab.cards.export_card, save=tab.character.save)
-    return studio_header(state, actions, max_upload_bytes=session.ctx.settings.max_upload_bytes)
+    selector = studio_header(state, actions, max_upload_bytes=session.ctx.settings.max_upload_bytes)
+    assert isinstance(selector, CharacterSelector)
+    selector.navigate = leave.leave
+    selector.follow(state)
+    return selector
 
 
 async def _open_templates(tab: StudioTab) -> None:
