@@ -1,7 +1,7 @@
 """The CreateCharacter form's behaviour, composed from the studio's parts: explicit, strictly checked saves.
 
 The studio auto-saves free edits; the form does not. It validates every field with the create form's
-rules (``strict_description``: 50–500 characters) and shows each message under its input, so nothing
+rules (``strict_description``: at least 50 characters) and shows each message under its input, so nothing
 the person typed is lost or half-stored. The pieces are the studio's own (session, character,
 reference, generation controllers); the form's difference is passed in, not overridden: a session
 without auto-save, :class:`FormRules` as the character's create rules, and :class:`FormController`

@@ -55,7 +55,7 @@ def read_opening(ctx: Context, user: User, character_id: str | None) -> Opening:
 class CreateRules(Protocol):
     """How a page creates a new character."""
 
-    strict_description: bool  # the create form's 50–500 character description rule
+    strict_description: bool  # the create form's 50-character minimum (the maximum is everyone's)
     created_message: str
 
     def allows_create(self) -> bool:

@@ -3,7 +3,10 @@
 Sticky header with the title and Save; on desktop (Tailwind ``md``, 768 px) a 400 px portrait panel
 beside the form sections, below that one column and a bottom save bar. Saves are explicit and strict
 (composed in :mod:`ui.form_controller`); a new character goes to its ``/create/{id}`` URL once
-created. Someone else's character, public or not, is "not found" here: this page edits.
+created. The form does not auto-save drafts (its strict rules are the point of it: a character made
+here is finished), and it says so next to Save; leaving with unsaved text asks first, in the browser
+(``beforeunload``) and on the page's own Back and "Open in studio" (``leave-confirm``). Someone
+else's character, public or not, is "not found" here: this page edits.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from ui.components.conflict_banner import conflict_banner
 from ui.components.form_advanced import form_advanced
 from ui.components.form_basic_info import form_basic_info
 from ui.components.greetings_editor import greetings_editor
+from ui.components.leave_confirm import LeaveConfirm
 from ui.components.not_found import character_not_found
 from ui.components.portrait_panel import portrait_panel
 from ui.components.reference_image import reference_image
@@ -54,7 +58,8 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
     tab.character.show(opening)
     tab.session.attach(ui.context.client)
     state = tab.session.state
-    _header(tab)
+    leave = LeaveConfirm(state, save=tab.form.save, discard=tab.session.saver.discard)
+    _header(tab, leave)
     with ui.column().classes("w-full max-w-6xl mx-auto p-3 sm:p-4 gap-3 pb-24 md:pb-4"):
         conflict_banner(state, tab.session.saver.reload_theirs, tab.session.saver.overwrite)
         tab.errors.summary = ui.label().classes("text-negative text-sm").mark("form-errors")
@@ -66,24 +71,33 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
                                on_generate=tab.generation.generate)
             with ui.column().classes("w-full gap-3 min-w-0"):
                 _sections(tab)
-    with ui.footer().classes("md:hidden bg-surface text-on-surface border-t border-divider p-2"):
+    with ui.footer().classes("md:hidden bg-surface text-on-surface border-t border-divider p-2 column gap-1"):
+        _save_hint(tab).classes("self-center")
         ui.button("Save", icon="save", on_click=tab.form.save).props("unelevated no-caps").classes("w-full") \
             .mark("save-bar-button")
 
 
-def _header(tab: FormTab) -> None:
+def _save_hint(tab: FormTab) -> ui.label:
+    """Unlike the studio, this form keeps nothing until Save: it says so, and when something is unsaved."""
+    return ui.label().bind_text_from(tab.session.state, "dirty", backward=lambda dirty: (
+        "Unsaved changes · kept only when you press Save" if dirty else "This form saves only when you press Save")) \
+        .classes("text-xs text-muted").mark("save-hint")
+
+
+def _header(tab: FormTab, leave: LeaveConfirm) -> None:
     state = tab.session.state
     with ui.header().classes("bg-surface text-on-surface shadow-sm px-2 py-2 items-center gap-2 no-wrap"):
-        ui.button(icon="arrow_back", on_click=lambda: ui.navigate.to("/")) \
+        ui.button(icon="arrow_back", on_click=lambda: leave.leave("/")) \
             .props('flat round dense aria-label="Back to your characters"')
         ui.label().bind_text_from(state, "character_id",
                                   backward=lambda cid: "Edit Character" if cid else "Create Character") \
             .classes("text-lg font-semibold truncate").mark("form-title")
         ui.space()
         ui.button("Open in studio", icon="brush",
-                  on_click=lambda: ui.navigate.to(f"/studio/{state.character_id}")) \
+                  on_click=lambda: leave.leave(f"/studio/{state.character_id}")) \
             .props("flat dense no-caps").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
+        _save_hint(tab).classes("max-md:hidden")
         ui.button("Save", icon="save", on_click=tab.form.save) \
             .props('unelevated no-caps data-testid="save-button"').classes("max-md:hidden").mark("save-button")
         theme_toggle()
