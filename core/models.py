@@ -19,6 +19,7 @@ from core.character_fields import CONTENT_RATINGS, DEFAULTS, GENDERS, MOODS, ROL
 MODALITIES = ("chat", "image", "video")
 JOB_STATUSES = ("queued", "processing", "completed", "failed", "cancelled")
 PRESET_KINDS = ("pose", "appearance", "expression", "outfit", "camera")
+PROVIDER_KINDS = ("fal", "replicate", "openai", "automatic1111", "comfyui", "builtin")
 
 
 def new_id() -> str:
@@ -237,14 +238,21 @@ class Preset(SQLModel, table=True):
 
 
 class ApiProvider(SQLModel, table=True):
+    """One configured endpoint: ``kind`` is its protocol (see :data:`PROVIDER_KINDS`), ``name`` the admin's
+    label for it, so several of one kind can exist (Ollama and OpenRouter are both ``openai``).
+    ``credentials`` is the key encrypted with a key derived from the secret key (core.secret_box); it is
+    never read back in full outside the process that calls the provider."""
+
     __tablename__ = "api_providers"
 
     id: str = _id()
+    kind: str = Field(default="builtin", sa_column=sa.Column(sa.String(20), nullable=False))
     name: str = Field(sa_column=sa.Column(sa.String(40), nullable=False, unique=True))
     display_name: str = Field(sa_column=sa.Column(sa.String(100), nullable=False))
     base_url: str | None = _text()
     is_active: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
     config: dict[str, Any] = _json({})
+    credentials: str | None = _text()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
 

@@ -6,7 +6,8 @@ found there is never seeded again. So a second start inserts nothing, a row a pe
 overwritten, and a row a person deleted is not put back. A row that already exists under its natural
 key without a record (made by hand before the first seed) is adopted: recorded, left untouched.
 
-Natural keys (``seed_records.kind`` / ``key``): ``provider`` / name, ``model`` / ``<provider>:<model_key>``,
+Natural keys (``seed_records.kind`` / ``key``): ``provider`` / name, ``model`` / ``<provider>:<model_key>``
+(a seeded provider an admin renamed is found by its kind, so later seeded models still reach it),
 ``template`` / slug, ``preset`` / ``<kind>:<key>``.
 
 The JSON files are validated completely before anything is written, so a broken file stops the app
@@ -44,6 +45,7 @@ from core.generation.providers.comfy_workflow import EXAMPLES, example_workflow
 from core.models import (
     MODALITIES,
     PRESET_KINDS,
+    PROVIDER_KINDS,
     ApiModel,
     ApiProvider,
     CharacterTemplate,
@@ -137,6 +139,8 @@ def validate_seed_data(data: SeedData) -> None:
         where = f"providers.json {p.get('name')!r}"
         _text(problems, where, p, "name", 40)
         _text(problems, where, p, "display_name", 100)
+        if p.get("kind", p.get("name")) not in PROVIDER_KINDS:
+            problems.append(f"{where}: kind must be one of {', '.join(PROVIDER_KINDS)}")
         _typed(problems, where, p, "is_active", bool)
         _typed(problems, where, p, "config", dict, required=False)
         if p.get("base_url") is not None and not isinstance(p.get("base_url"), str):
@@ -221,6 +225,7 @@ def _seed_providers(session: Session, data: SeedData, seen: set[tuple[str, str]]
         else:
             session.add(
                 ApiProvider(
+                    kind=item.get("kind", item["name"]),
                     name=item["name"],
                     display_name=item["display_name"],
                     base_url=item.get("base_url"),
@@ -233,7 +238,7 @@ def _seed_providers(session: Session, data: SeedData, seen: set[tuple[str, str]]
 
 
 def _seed_models(session: Session, data: SeedData, seen: set[tuple[str, str]], report: SeedReport) -> None:
-    provider_ids = {p.name: p.id for p in session.exec(select(ApiProvider)).all()}
+    provider_ids = _seeded_provider_ids(session, data)
     existing = {(m.provider_id, m.model_key) for m in session.exec(select(ApiModel)).all()}
     for item in data.models:
         key = _model_key(item)
@@ -261,6 +266,21 @@ def _seed_models(session: Session, data: SeedData, seen: set[tuple[str, str]], r
             )
             report.models += 1
         session.add(SeedRecord(kind="model", key=key))
+
+
+def _seeded_provider_ids(session: Session, data: SeedData) -> dict[str, str]:
+    """providers.json name -> row id: the row of that name, else (an admin renamed it) the oldest row of
+    the same kind, so models added to the seed in a later release still find their provider."""
+    rows = sorted(session.exec(select(ApiProvider)).all(), key=lambda p: (p.created_at, p.id))
+    ids = {p.name: p.id for p in rows}
+    for item in data.providers:
+        kind = item.get("kind", item["name"])
+        if item["name"] not in ids:
+            same_kind = next((p for p in rows if p.kind == kind and p.name not in
+                              {i["name"] for i in data.providers}), None)
+            if same_kind is not None:
+                ids[item["name"]] = same_kind.id
+    return ids
 
 
 def _seed_templates(session: Session, data: SeedData, seen: set[tuple[str, str]], report: SeedReport) -> None:

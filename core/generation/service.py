@@ -224,8 +224,9 @@ class GenerationService:
         raise GenerationFailed("No model could generate the portrait")
 
     async def _provider(self, routed: RoutedModel) -> ImageProvider:
-        """One adapter per provider row, reused; built in a thread (an HTTP client loads CA certificates)."""
-        name = routed.provider.id
+        """One adapter per provider row, reused until an admin edits the row (its key or URL may have
+        changed; the old one is closed with the rest); built in a thread (an HTTP client loads CA certificates)."""
+        name = f"{routed.provider.id}@{routed.provider.updated_at.isoformat()}"
         if name not in self._providers:
             provider = await asyncio.to_thread(self._factory, routed.provider)
             self._providers.setdefault(name, provider)

@@ -2,7 +2,7 @@
 
 The chat model is an ``api_models`` row of modality ``chat``: the one named, or the highest-priority
 active one. The built-in row means the offline suggester; an OpenAI-compatible row uses the
-provider's base URL and the key from the settings (keys never live in the database). The reads run
+provider's base URL and key from core.credentials (the environment's or the stored one). The reads run
 in a worker thread: the caller is an event loop every open tab shares.
 """
 
@@ -63,7 +63,7 @@ def chat_config(ctx: Context, chat_model_id: str | None) -> ChatConfig | None:
     if chat_model_id and chosen is None:
         raise ValidationError({"chat_model_id": "Chat model not found or inactive"})
     chosen = chosen or (models[0] if models else None)
-    if chosen is None or chosen[1].name == "builtin":
+    if chosen is None or chosen[1].kind == "builtin":
         return None
     key, base = credentials(ctx.settings, chosen[1])
     if not base:

@@ -18,7 +18,7 @@ BUILTIN_LABEL = "Offline preview renderer"
 
 def model_label(model: RoutedModel) -> str:
     """What the selector shows for a model: the builtin gets its honest name, I2I models a marker."""
-    name = BUILTIN_LABEL if model.provider.name == "builtin" else model.model.display_name
+    name = BUILTIN_LABEL if model.provider.kind == "builtin" else model.model.display_name
     return f"{name} · I2I" if model.supports_i2i else name
 
 

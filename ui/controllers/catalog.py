@@ -35,7 +35,7 @@ class CatalogLists:
 
 def read_lists(ctx: Context) -> CatalogLists:
     """Blocking: every list the editor shows, for a worker thread."""
-    chat = [(m.id, BUILTIN_CHAT_LABEL if p.name == "builtin" else m.display_name) for m, p in chat_models(ctx)]
+    chat = [(m.id, BUILTIN_CHAT_LABEL if p.kind == "builtin" else m.display_name) for m, p in chat_models(ctx)]
     return CatalogLists(presets={kind: list_presets(ctx.db, kind) for kind in PRESET_KINDS_SHOWN},
                         image_models=list_image_models(ctx.db), chat_models=chat)
 

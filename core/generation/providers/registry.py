@@ -1,7 +1,8 @@
-"""Provider name -> adapter, from settings and the ``api_providers`` row.
+"""Provider kind -> adapter, from settings and the ``api_providers`` row.
 
-The pipeline knows a model's provider by name (``api_providers.name``); this is the one place that
-turns that name plus configuration into an adapter, so adding a protocol is one branch here.
+The pipeline knows a model's provider by its row; the row's ``kind`` (``api_providers.kind``) names the
+protocol, and its ``name`` is only the admin's label. This is the one place that turns a kind plus
+configuration into an adapter, so adding a protocol is one branch here.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ class ProviderConfig:
         return {name: self.extra[name] for name in names if self.extra.get(name) is not None}
 
 
-PROVIDER_NAMES = ("builtin", "fal", "replicate", "openai", "automatic1111", "comfyui")
+PROVIDER_KINDS = ("builtin", "fal", "replicate", "openai", "automatic1111", "comfyui")
+PROVIDER_NAMES = PROVIDER_KINDS  # the name they had while a row's name was its protocol
 
 
-def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
-    """The adapter for ``name``; an unknown name is a non-retryable ProviderError (a config mistake)."""
-    if name == "fal":
+def make_provider(kind: str, config: ProviderConfig) -> ImageProvider:
+    """The adapter for ``kind``; an unknown kind is a non-retryable ProviderError (a config mistake)."""
+    if kind == "fal":
         from core.generation.providers.fal import FalProvider
 
         return FalProvider(
@@ -52,7 +54,7 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             timeout=config.timeout_s,
             **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
         )
-    if name == "replicate":
+    if kind == "replicate":
         from core.generation.providers.replicate import ReplicateProvider
 
         wait = config.extra.get("wait_s", config.extra.get("prefer_wait_s", 60))
@@ -63,7 +65,7 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             timeout=config.timeout_s,
             **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
         )
-    if name in ("openai", "openai_images"):
+    if kind in ("openai", "openai_images"):
         from core.generation.providers.openai_images import OpenAIImagesProvider
 
         return OpenAIImagesProvider(
@@ -72,7 +74,7 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             timeout=config.timeout_s,
             **config.pick(*_TUNING),
         )
-    if name == "automatic1111":
+    if kind == "automatic1111":
         from core.generation.providers.automatic1111 import Automatic1111Provider
 
         return Automatic1111Provider(
@@ -82,7 +84,7 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             timeout=config.timeout_s,
             **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
         )
-    if name == "comfyui":
+    if kind == "comfyui":
         from core.generation.providers.comfyui import ComfyUIProvider
 
         return ComfyUIProvider(
@@ -90,4 +92,4 @@ def make_provider(name: str, config: ProviderConfig) -> ImageProvider:
             timeout=config.timeout_s,
             **config.pick(*_TUNING, "poll_interval", "cancel_timeout"),
         )
-    raise ProviderError(f"unknown provider {name!r} (known: {', '.join(PROVIDER_NAMES)})", code="unknown_provider")
+    raise ProviderError(f"unknown provider {kind!r} (known: {', '.join(PROVIDER_KINDS)})", code="unknown_provider")
