@@ -198,13 +198,14 @@ class AutoSaver:
         self.delay = delay
         self._timer: asyncio.Task[None] | None = None
         self._running: asyncio.Future[Any] | None = None
+        self._held = False
         self.saves = 0
         if follow_edits:
             state.edited.subscribe(self.schedule)  # made in a page: ends with its client
 
     def schedule(self) -> None:
         """(Re)start the wait; a new character with a name is created at once instead."""
-        if self.state.save_status == "conflict":
+        if self.state.save_status == "conflict" or self._held:
             return
         if self.state.is_new:
             self._start_draft()
@@ -238,6 +239,17 @@ class AutoSaver:
                 return
         self._running = asyncio.ensure_future(self._save_once())
         await asyncio.shield(self._running)
+
+    def hold(self) -> None:
+        """No auto-save until :meth:`release`: the person is being asked whether to keep these edits,
+        and the answer must not change while they read the question (flush and save_now still save)."""
+        self._held = True
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+
+    def release(self) -> None:
+        self._held = False
+        self.schedule()
 
     def discard(self) -> None:
         """Drop this tab's unsaved edits (the person chose to leave without saving)."""

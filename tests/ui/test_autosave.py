@@ -180,3 +180,19 @@ async def test_a_refused_save_names_the_field_and_the_next_good_one_clears_it(st
     state.name = "Mira II"
     await _until(lambda: state.save_status == "saved")
     assert state.field_errors == {} and store.values["name"] == "Mira II"
+
+
+async def test_a_held_saver_waits_until_released_but_flush_still_saves(store: FakeStore) -> None:
+    """While leave-confirm asks about the edits, the auto-save does not answer for the person."""
+    state, saver = _open(store, delay=0.05)
+    saver.hold()
+    state.name = "Asked about"
+    await asyncio.sleep(0.2)  # four waits' worth: a save would have happened by now
+    assert store.calls == [] and state.save_status == "unsaved"
+    saver.release()
+    await _until(lambda: state.save_status == "saved")
+    assert store.values["name"] == "Asked about"
+    saver.hold()
+    state.name = "Tab closed while asked"
+    await saver.flush()
+    assert store.values["name"] == "Tab closed while asked"

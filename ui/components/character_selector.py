@@ -55,8 +55,10 @@ class CharacterSelector(ui.select):
         return self._current_name
 
     @current_name.setter
-    def current_name(self, value: str) -> None:
-        if value != self._current_name:
+    def current_name(self, value: str | None) -> None:
+        """A cleared name is not a rename (core refuses it): the entry keeps the last name it had."""
+        value = (value or "").strip()
+        if value and value != self._current_name:
             self._current_name = value
             self._refresh()
 

@@ -6,7 +6,8 @@ to the state's ``dirty`` (so nothing is asked once everything is saved). The pag
 (the header's back button, the character switcher): :meth:`LeaveConfirm.leave` goes at once when
 nothing is pending, and otherwise opens the ``leave-confirm`` dialog: Stay, Save first (saves, then
 goes; stays and shows why when the save is refused) or Leave (drops the unsaved edits, then goes).
-Leaving through the dialog tells the browser listener not to ask a second time.
+While the question is open the auto-saver holds (``pause``/``resume``), so the answer is not changed
+behind the person's back. Leaving through the dialog tells the browser listener not to ask again.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ class LeaveConfirm:
     """One per page, built in its UI context; ``save`` returns True when everything got saved."""
 
     def __init__(self, state: CharacterState, *, save: Callable[[], Awaitable[bool]], discard: Callable[[], None],
+                 pause: Callable[[], None], resume: Callable[[], None],
                  can_save: Callable[[], bool] = lambda: True) -> None:
         self.state = state
         self._save, self._discard, self._can_save = save, discard, can_save
+        self._pause, self._resume = pause, resume
         self._target = "/"
         self._on_stay: Callable[[], None] | None = None
         ui.add_head_html(BEFORE_UNLOAD)
@@ -64,10 +67,12 @@ class LeaveConfirm:
         self.message.set_text("Your latest edits are not saved yet. Save them first, or leave and lose them."
                               if saveable else
                               "This character has no name yet, so it is not kept. Leave and lose what you typed?")
+        self._pause()
         self.dialog.open()
 
     def _stay(self) -> None:
         self.dialog.close()
+        self._resume()
         if self._on_stay is not None:
             self._on_stay()
 
@@ -80,7 +85,9 @@ class LeaveConfirm:
         self.dialog.close()
         if await self._save() and not self.state.dirty:
             self._go()
-        elif self._on_stay is not None:
+            return
+        self._resume()
+        if self._on_stay is not None:
             self._on_stay()
 
     def _go(self) -> None:

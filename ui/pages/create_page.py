@@ -58,7 +58,8 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
     tab.character.show(opening)
     tab.session.attach(ui.context.client)
     state = tab.session.state
-    leave = LeaveConfirm(state, save=tab.form.save, discard=tab.session.saver.discard)
+    saver = tab.session.saver
+    leave = LeaveConfirm(state, save=tab.form.save, discard=saver.discard, pause=saver.hold, resume=saver.release)
     _header(tab, leave)
     with ui.column().classes("w-full max-w-6xl mx-auto p-3 sm:p-4 gap-3 pb-24 md:pb-4"):
         conflict_banner(state, tab.session.saver.reload_theirs, tab.session.saver.overwrite)

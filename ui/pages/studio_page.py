@@ -121,7 +121,8 @@ def _leave_confirm(tab: StudioTab) -> LeaveConfirm:
             return False
         return await tab.character.save_edits()
 
-    return LeaveConfirm(state, save=save, discard=tab.session.saver.discard,
+    saver = tab.session.saver
+    return LeaveConfirm(state, save=save, discard=saver.discard, pause=saver.hold, resume=saver.release,
                         can_save=lambda: not state.is_new or state.has_name)
 
 
