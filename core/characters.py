@@ -30,7 +30,12 @@ LIST_LIMIT_MAX = 200
 
 def create_character(ctx: Context, actor: User, data: dict[str, Any], *,
                      strict_description: bool = False) -> Character:
-    """A new character owned by ``actor``; ``strict_description`` is the create form's 50–500 rule."""
+    """A new character owned by ``actor``, private unless ``data`` says otherwise.
+
+    The lenient rules (the default) take what a draft has: a name and anything else within the common
+    maxima, so the studio can keep a character from its first named keystroke. ``strict_description``
+    adds the create form's 50-character minimum for the description.
+    """
     cleaned = validate_changes(data, strict_description=strict_description, creating=True)
     character = Character(user_id=actor.id, **cleaned)
     with ctx.db.write() as session:
