@@ -1,7 +1,8 @@
 """Character Studio: ``python main.py`` serves; ``python main.py COMMAND`` runs an admin command.
 
 Commands: ``migrate``, ``create-user EMAIL [--admin]`` (password from stdin or a prompt, never argv),
-``create-token EMAIL [--name NAME]`` (prints the token once).
+``create-token EMAIL [--name NAME]`` (prints the token once), ``backup FILE`` and ``restore FILE``
+(``-`` for stdout / stdin; see README, "Backup and restore").
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ui.components.file_picker import UPLOAD_PATH
 from ui.memory import keep_collections_short
 from ui.pages import register_pages
 
-COMMANDS = ("serve", "migrate", "create-user", "create-token")
+COMMANDS = ("serve", "migrate", "create-user", "create-token", "backup", "restore")
 
 
 def create_app(studio: Studio) -> None:

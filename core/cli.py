@@ -1,4 +1,4 @@
-"""Admin commands for self-hosters and scripts: migrate, create-user, create-token.
+"""Admin commands for self-hosters and scripts: migrate, create-user, create-token, backup, restore.
 
 Passwords are read from stdin (a pipe) or an interactive prompt, never from argv, where they would
 end up in shell history and in ``ps`` output.
@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 
 from core import auth
+from core.backup import backup_stream, restore_backup
+from core.bootstrap import make_storage
 from core.config import get_settings
 from core.db import Database
 from core.errors import StudioError
@@ -57,6 +63,52 @@ def _create_token(db: Database, args: argparse.Namespace) -> int:
     return 0
 
 
+def _backup(db: Database, args: argparse.Namespace) -> int:
+    """Write the archive to a temporary file beside FILE and rename it when complete, so an
+    interrupted backup never leaves a FILE that looks whole; ``-`` streams to stdout."""
+    stream = backup_stream(db, make_storage(get_settings()))
+    if args.file == "-":
+        out = sys.stdout.buffer
+        for chunk in stream:
+            out.write(chunk)
+        out.flush()
+        return 0
+    target = Path(args.file).resolve()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            size = sum(handle.write(chunk) for chunk in stream)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    print(f"Backup written to {target} ({size / 1024 / 1024:.1f} MB)", file=sys.stderr)
+    return 0
+
+
+def _restore(db: Database, args: argparse.Namespace) -> int:
+    """Restore FILE (``-``: stdin, copied to a temporary file first, since it is read twice)."""
+    storage = make_storage(get_settings())
+    if args.file != "-":
+        path = Path(args.file)
+        if not path.is_file():
+            print(f"error: no such file: {path}", file=sys.stderr)
+            return 1
+        summary = restore_backup(db, storage, path)
+    else:
+        with tempfile.NamedTemporaryFile(prefix="restore-", suffix=".tar") as spool:
+            shutil.copyfileobj(sys.stdin.buffer, spool, 1024 * 1024)
+            spool.flush()
+            summary = restore_backup(db, storage, Path(spool.name))
+    rows = sum(summary.rows.values())
+    print(f"Restored {rows} rows in {len(summary.rows)} tables and {summary.files} files "
+          f"({summary.file_bytes / 1024 / 1024:.1f} MB) from a backup made {summary.created_at} "
+          f"by Character Studio {summary.studio_version}.")
+    return 0
+
+
 def _read_password() -> str:
     if sys.stdin.isatty():
         first = getpass.getpass("Password: ")
@@ -80,4 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("email")
     token.add_argument("--name", help="a name to recognise the token by")
     token.set_defaults(handler=_create_token)
+    backup = commands.add_parser("backup", help="write every table and stored file to one archive")
+    backup.add_argument("file", help="where to write the archive (.tar); '-' for stdout")
+    backup.set_defaults(handler=_backup)
+    restore = commands.add_parser("restore", help="restore an archive into an empty instance")
+    restore.add_argument("file", help="the archive 'backup' wrote; '-' for stdin")
+    restore.set_defaults(handler=_restore)
     return parser
