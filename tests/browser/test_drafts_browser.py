@@ -157,3 +157,22 @@ def test_a_refused_save_says_why_at_the_field_and_in_the_badge(
     expect(badge).to_have_text("Saved", timeout=8_000)
     expect(page.get_by_text("Name is required", exact=True)).to_be_hidden()
     assert stored_name(studio_app, mine.id) == "Mira Fixed"
+
+
+@pytest.mark.parametrize(("viewport", "label"), [(WIDE, "1440"), (MOBILE, "390")])
+def test_the_create_form_says_it_saves_on_save_and_the_browser_asks_before_losing_its_text(
+        studio_app: StudioApp, new_context: Callable[[dict[str, int]], BrowserContext],
+        screenshot: Screenshot, viewport: dict[str, int], label: str) -> None:
+    page = new_context(viewport).new_page()
+    page.goto(studio_app.url("/create"))
+    page.wait_for_function("window.did_handshake === true")
+    hint = page.locator('[data-testid^="save-hint"]:visible')  # the header's, or the phone's save bar's
+    expect(hint).to_have_text("This form saves only when you press Save")
+    page.get_by_test_id("character-name").press_sequentially("Half a thought")
+    expect(hint).to_have_text("Unsaved changes · kept only when you press Save")
+    screenshot(page, f"drafts-create-form-unsaved-{label}")
+    dismissed = record_dialogs(page)
+    with page.expect_event("dialog", timeout=5_000):
+        page.close(run_before_unload=True)
+    assert dismissed == ["beforeunload"] and not page.is_closed()
+    expect(page.get_by_test_id("character-name")).to_have_value("Half a thought")

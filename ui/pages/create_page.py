@@ -73,16 +73,16 @@ async def build_form(studio: Studio, character_id: str | None, role: str) -> Non
             with ui.column().classes("w-full gap-3 min-w-0"):
                 _sections(tab)
     with ui.footer().classes("md:hidden bg-surface text-on-surface border-t border-divider p-2 column gap-1"):
-        _save_hint(tab).classes("self-center")
+        _save_hint(tab, "save-hint-bar").classes("self-center")
         ui.button("Save", icon="save", on_click=tab.form.save).props("unelevated no-caps").classes("w-full") \
             .mark("save-bar-button")
 
 
-def _save_hint(tab: FormTab) -> ui.label:
+def _save_hint(tab: FormTab, testid: str) -> ui.label:
     """Unlike the studio, this form keeps nothing until Save: it says so, and when something is unsaved."""
     return ui.label().bind_text_from(tab.session.state, "dirty", backward=lambda dirty: (
         "Unsaved changes · kept only when you press Save" if dirty else "This form saves only when you press Save")) \
-        .classes("text-xs text-muted").mark("save-hint")
+        .classes("text-xs text-muted").props(f'data-testid="{testid}"').mark("save-hint")
 
 
 def _header(tab: FormTab, leave: LeaveConfirm) -> None:
@@ -98,7 +98,7 @@ def _header(tab: FormTab, leave: LeaveConfirm) -> None:
                   on_click=lambda: leave.leave(f"/studio/{state.character_id}")) \
             .props("flat dense no-caps").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
-        _save_hint(tab).classes("max-md:hidden")
+        _save_hint(tab, "save-hint").classes("max-md:hidden")
         ui.button("Save", icon="save", on_click=tab.form.save) \
             .props('unelevated no-caps data-testid="save-button"').classes("max-md:hidden").mark("save-button")
         theme_toggle()
