@@ -179,7 +179,7 @@ def test_studio_tabs_have_no_horizontal_scroll_at_390px(
     assert_no_horizontal_scroll(mobile_page, "Details tab")
     screenshot(mobile_page, "mobile-studio-details")
     mobile_page.get_by_role("tab", name="Scenes").click()
-    expect(mobile_page.get_by_test_id("add-scene")).to_be_visible()
+    expect(mobile_page.get_by_test_id("mobile-add-scene")).to_be_visible()  # the phone's one Add scene
     expect(mobile_page.get_by_test_id("character-name")).to_be_hidden()
     assert_no_horizontal_scroll(mobile_page, "Scenes tab")
     screenshot(mobile_page, "mobile-studio-scenes")

@@ -18,9 +18,10 @@ CharacterAction = Callable[[Character], Awaitable[None]]
 def character_card(character: Character, *, on_duplicate: CharacterAction, on_delete: CharacterAction) -> ui.card:
     """Navigation buttons are links so they also open in a new tab; duplicate and delete call back."""
     with ui.card().tight().classes("w-full overflow-hidden max-sm:flex-row max-sm:no-wrap") \
-            .mark(f"character-card card-{character.id}") as card:
+            .props('data-testid="character-card"').mark(f"character-card card-{character.id}") as card:
         with _element("a", href=f"/studio/{character.id}", **{"aria-label": f"Open {character.name}"}) \
-                .classes("block w-full aspect-square bg-sunken relative max-sm:w-28 max-sm:shrink-0"):
+                .classes("block w-full aspect-square bg-sunken relative "
+                         "max-sm:w-28 max-sm:min-h-28 max-sm:shrink-0 max-sm:aspect-auto max-sm:self-stretch"):
             if character.image_url:
                 _element("img", src=character.image_url, loading="lazy", decoding="async", alt="") \
                     .classes("w-full h-full object-cover").mark("card-portrait")

@@ -11,9 +11,12 @@ from dataclasses import dataclass
 
 from nicegui import ui
 
-from ui.components.card_menu import export_menu, import_card_button
+from core.cards.export import EXPORT_FORMATS
+from core.cards.importer import ACCEPTED_SUFFIXES
+from ui.components.card_menu import FORMAT_LABELS, export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.deferred import Deferred, after_connect
+from ui.components.file_picker import FilePicker
 from ui.components.save_status_badge import save_status_badge
 from ui.components.theme_toggle import theme_toggle
 from ui.state import CharacterState
@@ -40,7 +43,8 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
             .props('flat round dense aria-label="Back to your characters"') \
             .tooltip("Back to your characters")
         selector = character_selector([], state.character_id, state.role, state.name)
-        import_card_button(actions.import_card, max_upload_bytes)
+        with ui.element("div").classes("contents max-md:hidden"):  # on a phone: in the ⋮ menu
+            import_card_button(actions.import_card, max_upload_bytes)
         ui.button("Template", icon="style", on_click=actions.templates) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
             .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
@@ -50,22 +54,31 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
         ui.button(icon="visibility", on_click=actions.preview) \
             .props('flat round dense aria-label="Preview"').tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
-        export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool)
+        export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool) \
+            .classes("max-md:hidden")  # on a phone: in the ⋮ menu
         theme_toggle().classes("max-md:hidden")  # a phone's bar is full: its pages' headers have it
-        _phone_menu(state, actions)
+        _phone_menu(state, actions, max_upload_bytes)
         # the phone's one Save (the sidebar's is hidden there)
-        ui.button("Save", on_click=actions.save).props('unelevated dense color=primary data-testid="mobile-save"') \
+        ui.button("Save", on_click=actions.save) \
+            .props('unelevated dense no-caps color=primary data-testid="mobile-save"') \
             .classes("md:hidden").mark("mobile-save")
     return selector
 
 
-def _phone_menu(state: CharacterState, actions: HeaderActions) -> None:
-    """On a phone, Template and Preview (no room for them in the bar) live in a ⋮ menu; the menu,
-    which only opens in a connected browser, is built once connected."""
-    with ui.button(icon="more_vert") \
-            .props('flat round dense aria-label="More actions" data-testid="header-more"') \
-            .classes("md:hidden").mark("header-more") as button:
-        button.tooltip("More actions")
+def _phone_menu(state: CharacterState, actions: HeaderActions, max_upload_bytes: int) -> None:
+    """On a phone the bar keeps back, the switcher, the badge and Save (each a 40 px target);
+    Template, Preview and the card's import and export live in a ⋮ menu. The menu and its file
+    picker only work in a connected browser, so they are built once connected."""
+    anchor = ui.context.slot.parent  # the header: the hidden picker must not sit inside a button
+    pickers: list[FilePicker] = []
+    # no tooltip: on a touch screen it would open with the menu and cover its first item
+    button = ui.button(icon="more_vert") \
+        .props('flat round dense aria-label="More actions" data-testid="header-more"') \
+        .classes("md:hidden").mark("header-more")
+
+    def build_picker() -> None:
+        pickers.append(FilePicker(actions.import_card, accept=",".join(ACCEPTED_SUFFIXES), max_bytes=max_upload_bytes)
+                       .props('data-testid="menu-import-upload"').mark("menu-import-upload"))
 
     def build() -> None:
         with ui.menu().props("auto-close"):
@@ -74,5 +87,12 @@ def _phone_menu(state: CharacterState, actions: HeaderActions) -> None:
                 .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None)
             ui.menu_item("Preview", actions.preview).props('data-testid="menu-preview"').mark("menu-preview") \
                 .bind_visibility_from(state, "character_id", backward=bool)
+            ui.menu_item("Import a character card", lambda: pickers[0].pick() if pickers else None) \
+                .props('data-testid="menu-import"') \
+                .mark("menu-import")
+            for fmt in EXPORT_FORMATS:
+                ui.menu_item(f"Export: {FORMAT_LABELS.get(fmt, fmt)}", lambda f=fmt: actions.export_card(f)) \
+                    .props(f'data-testid="menu-export-{fmt}"').mark(f"menu-export-{fmt}") \
+                    .bind_visibility_from(state, "character_id", backward=bool)
 
-    after_connect(Deferred(button, build))
+    after_connect(Deferred(anchor, build_picker), Deferred(button, build))

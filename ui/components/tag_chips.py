@@ -73,7 +73,7 @@ def tag_chips(state: CharacterState, field: str, label: str, *, marker: str) -> 
     with ui.column().classes("w-full gap-1") as column:
         ui.label(label).classes("text-xs font-medium text-muted")
         TagChipRow(remove, marker).bind_tags_from(state, field)
-        tag_input = ui.input(placeholder=f"Add {label.lower()} and press Enter (commas separate)",
+        tag_input = ui.input(placeholder=f"Add {label.lower()}, comma-separated",
                              on_change=on_change) \
             .props(f'dense outlined aria-label="Add {label.lower()}" data-testid="{marker}-input"') \
             .classes("w-full").mark(f"{marker}-input")
