@@ -2,7 +2,8 @@
 
 Commands: ``migrate``, ``create-user EMAIL [--admin]`` (password from stdin or a prompt, never argv),
 ``create-token EMAIL [--name NAME]`` (prints the token once), ``backup FILE`` and ``restore FILE``
-(``-`` for stdout / stdin; see README, "Backup and restore").
+(``-`` for stdout / stdin; see README, "Backup and restore"), ``rotate-secret-key [--new-key-stdin]``
+(re-encrypts stored provider keys; README, "Providers and models").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ui.components.file_picker import UPLOAD_PATH
 from ui.memory import keep_collections_short
 from ui.pages import register_pages
 
-COMMANDS = ("serve", "migrate", "create-user", "create-token", "backup", "restore")
+COMMANDS = ("serve", "migrate", "create-user", "create-token", "backup", "restore", "rotate-secret-key")
 
 
 def create_app(studio: Studio) -> None:

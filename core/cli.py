@@ -1,4 +1,5 @@
-"""Admin commands for self-hosters and scripts: migrate, create-user, create-token, backup, restore.
+"""Admin commands for self-hosters and scripts: migrate, create-user, create-token, backup, restore,
+rotate-secret-key.
 
 Passwords are read from stdin (a pipe) or an interactive prompt, never from argv, where they would
 end up in shell history and in ``ps`` output.
@@ -16,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core import auth
+from core.admin.secret_rotation import add_rotation_command
 from core.backup import backup_stream, restore_backup
 from core.bootstrap import make_storage
 from core.config import get_settings
@@ -138,4 +140,5 @@ def _parser() -> argparse.ArgumentParser:
     restore = commands.add_parser("restore", help="restore an archive into an empty instance")
     restore.add_argument("file", help="the archive 'backup' wrote; '-' for stdin")
     restore.set_defaults(handler=_restore)
+    add_rotation_command(commands)  # rotate-secret-key: core/admin/secret_rotation.py
     return parser
