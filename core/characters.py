@@ -29,15 +29,16 @@ LIST_LIMIT_MAX = 200
 
 
 def create_character(ctx: Context, actor: User, data: dict[str, Any], *,
-                     strict_description: bool = False) -> Character:
+                     strict_description: bool = False, character_id: str | None = None) -> Character:
     """A new character owned by ``actor``, private unless ``data`` says otherwise.
 
     The lenient rules (the default) take what a draft has: a name and anything else within the common
     maxima, so the studio can keep a character from its first named keystroke. ``strict_description``
-    adds the create form's 50-character minimum for the description.
+    adds the create form's 50-character minimum for the description. ``character_id``: an id the
+    caller made with :func:`core.models.new_id` beforehand (a tab remembers it before the insert ends).
     """
     cleaned = validate_changes(data, strict_description=strict_description, creating=True)
-    character = Character(user_id=actor.id, **cleaned)
+    character = Character(user_id=actor.id, **cleaned, **({"id": character_id} if character_id else {}))
     with ctx.db.write() as session:
         session.add(character)
     return character

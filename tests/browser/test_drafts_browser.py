@@ -80,6 +80,22 @@ def test_a_new_character_named_in_the_studio_survives_a_reload_without_save(
     assert row.id == character_id and not row.is_public
 
 
+def test_a_reload_right_after_typing_the_name_still_opens_the_draft(
+        studio_app: StudioApp, new_context: Callable[[dict[str, int]], BrowserContext]) -> None:
+    """No waiting for the badge: the reload may beat the draft's URL to the address bar."""
+    page = new_context(WIDE).new_page()
+    record_dialogs(page, accept=True)  # the browser may ask (the edit is unsaved): the person reloads anyway
+    name = f"Quick {uuid.uuid4().hex[:6]}"
+    open_studio(page, studio_app.url("/studio"))
+    page.get_by_test_id("character-name").fill(name)
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/studio/[0-9a-f-]{8,}$"))
+    expect(page.get_by_test_id("studio-ready")).to_be_attached()
+    expect(page.get_by_test_id("character-name")).to_have_value(name)
+    (row,) = characters.list_characters(studio_app.ctx, studio_app.local_user(), search=name)
+    assert page.url.endswith(f"/studio/{row.id}")
+
+
 def test_beforeunload_asks_only_while_an_edit_is_unsaved(
         studio_app: StudioApp, new_context: Callable[[dict[str, int]], BrowserContext],
         make_character: MakeCharacter) -> None:

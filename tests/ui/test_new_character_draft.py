@@ -195,3 +195,33 @@ async def test_leave_drops_the_unsaved_edit_and_nothing_is_asked_when_saved(slow
     await open_studio(user, f"/studio/{mine.id}")
     _back_button(user).click()  # nothing unsaved: straight home
     await eventually(lambda: user.back_history[-2:] == [f"/studio/{mine.id}", "/"], what="home without a question")
+
+
+def _navigation_is(user: User, kind: str) -> None:
+    """What the browser answers when the page asks how it was opened (the harness runs no JavaScript)."""
+    user.javascript_rules[re.compile(r".*getEntriesByType\('navigation'\).*")] = lambda _match: kind
+
+
+async def test_a_reload_before_the_drafts_url_arrived_opens_the_draft(user: User) -> None:
+    """The address bar may still say /studio when the person reloads: this tab remembers its draft."""
+    await open_studio(user, "/studio")
+    user.find(marker="character-name").type("Quick Reloader")
+    await eventually(lambda: len(_own()) == 1, what="the draft")
+    (draft,) = _own()
+    _navigation_is(user, "reload")
+    await user.open("/studio")  # the same browser tab, reloaded
+    await eventually(lambda: user.back_history[-1] == f"/studio/{draft.id}", what="the draft reopened")
+    await user.should_see(marker="studio-ready", retries=100)
+    assert _one(user, "character-name").value == "Quick Reloader"
+
+
+async def test_create_new_after_a_draft_starts_a_blank_character(user: User) -> None:
+    await open_studio(user, "/studio")
+    user.find(marker="character-name").type("First")
+    await eventually(lambda: len(_own()) == 1, what="the draft")
+    _navigation_is(user, "navigate")  # "+ Create New", not a reload
+    await open_studio(user, "/studio")
+    assert user.back_history[-1] == "/studio" and _one(user, "character-name").value == ""
+    _navigation_is(user, "reload")  # the remembered draft was used up: a reload now stays blank too
+    await open_studio(user, "/studio")
+    assert user.back_history[-1] == "/studio" and _one(user, "character-name").value == ""

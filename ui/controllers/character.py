@@ -24,7 +24,7 @@ from core.context import Context
 from core.errors import StudioError, ValidationError
 from core.events import Event, EventType
 from core.generation.routing import count_i2i_models
-from core.models import Character, User
+from core.models import Character, User, new_id
 from ui.tab_session import TabSession
 
 CONFLICT_MESSAGE = "Someone changed this character elsewhere: reload theirs or overwrite"
@@ -89,6 +89,8 @@ class CharacterController:
         self.state = session.state
         self.rules: CreateRules = rules or StudioRules()
         self.on_created = on_created  # the page's new URL for the character, once it exists
+        self.new_id = new_id()  # the id the new character will have: the page may remember it before the insert
+        self.on_creating: Callable[[str], None] | None = None  # told ``new_id`` as the insert begins
         self.card = CardSummary()
         self._creating: asyncio.Future[bool] | None = None  # the one insert of this tab, while it runs
         session.events.subscribe(self._on_event)
@@ -154,9 +156,12 @@ class CharacterController:
 
     async def _insert(self, silent: bool, *, draft: bool) -> bool:
         session, state = self.session, self.state
+        if self.on_creating is not None:
+            on_creating = self.on_creating
+            self._in_tab(lambda: on_creating(self.new_id))
         try:
             row = await run.io_bound(characters.create_character, session.ctx, session.user, state.values(),
-                                     strict_description=self.rules.strict_description)
+                                     strict_description=self.rules.strict_description, character_id=self.new_id)
         except StudioError as exc:
             if not self.rules.show_create_error(exc):
                 state.error_message = exc.message

@@ -16,11 +16,13 @@ connected (:func:`~ui.components.deferred.after_connect`).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
 
 from nicegui import app, run, ui
+from nicegui.client import Client
 
 from core.characters import list_characters
 from core.container import Studio
@@ -50,7 +52,10 @@ from ui.session import require_user_and
 from ui.studio_tab import StudioTab
 
 CSS = Path(__file__).resolve().parent.parent / "static" / "studio.css"
+DRAFT_KEY = "studio_draft"  # app.storage.tab: the draft a new-character page of this tab created
+NAVIGATION_TYPE = "performance.getEntriesByType('navigation')[0]?.type || ''"  # 'reload', 'navigate', ...
 SIDEBAR_LIMITS = (280, 480)
+log = logging.getLogger(__name__)
 Page = tuple[list[CharacterPortrait], int]  # one page of the gallery and how many portraits there are
 
 
@@ -84,17 +89,51 @@ async def build_studio(studio: Studio, character_id: str | None, role: str) -> N
         return
     tab = StudioTab.compose(studio, user, role=role, lists=read.lists,
                             on_created=lambda cid: ui.navigate.history.replace(f"/studio/{cid}"))
+    tab.character.on_creating = _remember_draft
     tab.character.show(read.opening)
     tab.gallery.show(read.first_page)
-    tab.session.attach(ui.context.client)
+    client = ui.context.client
+    tab.session.attach(client)
     ui.add_css(CSS)
     selector = _header(tab, _leave_confirm(tab))
 
     async def prepare() -> None:
+        if character_id is None and await _reopen_reloaded_draft(studio.ctx, user, client):
+            return
         own, _ = await asyncio.gather(run.io_bound(list_characters, studio.ctx, user, limit=200), tab.load_content())
         selector.show_own(own or [])
 
     _body(tab, prepare)
+
+
+def _remember_draft(character_id: str) -> None:
+    """The draft this browser tab is creating, kept in the tab's storage (it outlives a reload)."""
+    try:
+        app.storage.tab[DRAFT_KEY] = character_id
+    except RuntimeError:  # not connected (yet): nothing to keep it in; the flush on disconnect still saves
+        log.debug("no tab storage to remember draft %s in", character_id)
+
+
+async def _reopen_reloaded_draft(ctx: Context, user: User, client: Client) -> bool:
+    """A reload that came before the draft's URL was in the address bar opens ``/studio`` again: open the
+    draft this tab was creating instead of a blank character. Only a reload: "+ Create New" (a plain
+    navigation) starts afresh, and the remembered id is used once either way."""
+    with client:
+        draft = app.storage.tab.pop(DRAFT_KEY, None)
+    if not draft:
+        return False
+    try:
+        kind = await client.run_javascript(NAVIGATION_TYPE, timeout=3)
+    except TimeoutError:
+        return False
+    if kind != "reload":
+        return False
+    opening = await run.io_bound(read_opening, ctx, user, draft)
+    if opening.row is None or client.is_deleted:  # refused, or not this person's: stay on the blank character
+        return False
+    with client:
+        ui.navigate.to(f"/studio/{draft}")
+    return True
 
 
 def _opening_reads(ctx: Context, user: User, character_id: str | None) -> StudioOpening:
