@@ -102,10 +102,28 @@ class TabSession:
             raise
         return changes, row.version
 
-    def _save_if_signed_in(self, changes: dict[str, Any], version: int) -> Any:
-        """Blocking: the session must still be live (it may have ended in another process)."""
+    async def create_character(self, values: dict[str, Any], *, strict_description: bool,
+                               character_id: str) -> Any:
+        """Insert the tab's new character (None while the app shuts down); a signed-out tab inserts nothing."""
+        try:
+            return await run.io_bound(self._create_if_signed_in, values, strict_description, character_id)
+        except AuthError:
+            self._to_sign_in()
+            raise
+
+    def _create_if_signed_in(self, values: dict[str, Any], strict_description: bool, character_id: str) -> Any:
+        """Blocking: like a save, a draft needs the session to be live."""
+        self._check_signed_in()
+        return characters.create_character(self.ctx, self.user, values, strict_description=strict_description,
+                                           character_id=character_id)
+
+    def _check_signed_in(self) -> None:
         if self.sign_in_token is not None and sessions.session_user(self.ctx.db, self.sign_in_token) is None:
             raise AuthError(SIGNED_OUT)
+
+    def _save_if_signed_in(self, changes: dict[str, Any], version: int) -> Any:
+        """Blocking: the session must still be live (it may have ended in another process)."""
+        self._check_signed_in()
         return characters.update_character(self.ctx, self.user, self.state.character_id, changes, version,
                                            source=self.tab_id)
 

@@ -72,3 +72,17 @@ async def test_a_save_after_sign_out_elsewhere_is_refused(user: User) -> None:
     user.find(marker="character-name").type(" Vale")
     await user.should_see("Sign in", retries=SLOW)
     assert characters.get_character(ctx, owner, character.id).name == "Mira"
+
+
+async def test_a_draft_after_sign_out_elsewhere_is_not_created(user: User) -> None:
+    """A new character's first save (its draft) checks the session like any save (issue 14.1)."""
+    ctx = running_studio().ctx
+    owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await open_studio(user, "/studio")
+    with ctx.db.write() as session:  # signed out in another process: no event reaches this tab
+        for row in session.exec(select(UserSession)):
+            session.delete(row)
+    user.find(marker="character-name").type("Too late")
+    await user.should_see("Sign in", retries=SLOW)
+    assert characters.list_characters(ctx, owner) == []

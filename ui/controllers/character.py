@@ -160,8 +160,8 @@ class CharacterController:
             on_creating = self.on_creating
             self._in_tab(lambda: on_creating(self.new_id))
         try:
-            row = await run.io_bound(characters.create_character, session.ctx, session.user, state.values(),
-                                     strict_description=self.rules.strict_description, character_id=self.new_id)
+            row = await session.create_character(state.values(), strict_description=self.rules.strict_description,
+                                                 character_id=self.new_id)
         except StudioError as exc:
             if not self.rules.show_create_error(exc):
                 state.error_message = exc.message
