@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from api import (
     account_routes,
+    admin_backup_routes,
     card_routes,
     catalog_routes,
     character_routes,
@@ -28,7 +29,7 @@ from storage.local import LocalStorage
 
 # The card router comes before the character router: ``POST /characters/import`` is its own route.
 ROUTERS = (portrait_function.router, account_routes.router, card_routes.router, character_routes.router,
-           catalog_routes.router, health_routes.router)
+           catalog_routes.router, health_routes.router, admin_backup_routes.router)
 
 #: Every API router in one, put together once: the app includes one router, however many there are
 #: (FastAPI wraps the app's lifespan once per ``include_router``, and tests register on one app per run).
@@ -62,7 +63,8 @@ def register_api(app: FastAPI, studio: Studio, extra_body_rules: Sequence[BodyRu
     ``studio`` through ``app.state.studio``."""
     settings = studio.ctx.settings
     app.add_middleware(RequestGuard, rules=[*api_body_rules(settings.max_upload_bytes,
-                                                             max_reference_chars(settings)), *extra_body_rules],
+                                                             max_reference_chars(settings)),
+                                                admin_backup_routes.restore_body_rule(settings), *extra_body_rules],
                        authenticate=lambda header: user_from_header(studio, header))
     app.add_middleware(SecurityHeaders)
     install_error_handlers(app, lambda row: CharacterOut.model_validate(row).model_dump(mode="json"))

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
 
     max_upload_bytes: int = 20 * 1024 * 1024
     export_hold_bytes: int = 64 * 1024 * 1024  # a card export past this many image bytes streams them
+    max_restore_bytes: int = 16 * 1024**3  # the largest backup POST /api/v1/admin/restore accepts (streamed to disk)
     max_image_pixels: int = 40_000_000
     max_image_edge: int = 12_000
     reference_max_edge: int = 2048

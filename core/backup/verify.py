@@ -65,6 +65,8 @@ def verify_backup(path: Path, schema: InstanceSchema) -> VerifiedBackup:
     state: dict[str, Any] = {"manifest": None, "sum": None, "meta": None, "rows": {}, "files": 0, "bytes": 0}
     for member in _members(path):
         _check_member(member, schema, state, seen)
+    if state["meta"] is None:
+        raise BackupRefused("The file holds no entries: it is not a Character Studio backup")
     if state["manifest"] is None or state["sum"] is None:
         raise BackupRefused("The archive is truncated: it ends before its manifest")
     manifest_bytes, expected = state["manifest"], state["sum"]
