@@ -11,6 +11,11 @@ holds little else (the frame, the header, the pose chips above the gallery, so n
 rest arrives); the sidebar's sections, the prompt bar below the gallery, the tiles' menus, the rest
 of the tiles and the menus and pickers that only work connected follow once the browser is
 connected (:func:`~ui.components.deferred.after_connect`).
+
+Nothing typed is lost: a new character becomes a private draft as soon as it has a name and the
+address bar turns into ``/studio/{id}`` (a reload that comes first still finds the draft through the
+tab's storage); Back and the switcher ask before unsaved edits are dropped (``leave-confirm``), and
+the browser asks on reload or close while an edit is unsaved.
 """
 
 from __future__ import annotations
