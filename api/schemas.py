@@ -225,3 +225,122 @@ class PortraitFunctionOut(BaseModel):
     portraitId: str | None = None  # noqa: N815
     generationTimeMs: int  # noqa: N815
     storagePath: str | None = None  # noqa: N815
+
+
+# -- admin: providers and models (issue 15) ------------------------------------------------------------
+
+ProviderKind = Literal["fal", "replicate", "openai", "automatic1111", "comfyui", "builtin"]
+
+
+class ProviderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: ProviderKind = Field(description="The protocol: openai covers every OpenAI-compatible server")
+    name: str = Field(description="Your name for it, unique (e.g. 'Ollama', 'OpenRouter')", max_length=40)
+    base_url: str | None = Field(None, description="Where to reach it; the kind's default when empty")
+    api_key: str | None = Field(None, description="Stored encrypted; never returned",
+                                json_schema_extra={"writeOnly": True})
+    active: bool = True
+
+
+class ProviderPatch(BaseModel):
+    """Only the fields sent change. ``api_key``: omitted or null keeps the stored key, "" removes it."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: ProviderKind | None = None
+    name: str | None = Field(None, max_length=40)
+    base_url: str | None = None
+    api_key: str | None = Field(None, json_schema_extra={"writeOnly": True})
+    active: bool | None = None
+
+
+class ProviderAdminOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    kind: str
+    name: str
+    display_name: str
+    base_url: str | None
+    active: bool
+    has_credentials: bool
+    credential_hint: str = Field(description="The key's last 4 characters; empty when there is none")
+    credential_source: Literal["environment", "stored", "none"] = Field(
+        description="Where the key in use comes from: an environment variable wins over the stored key")
+    base_url_from_env: bool
+    model_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ProviderCheckOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    ok: bool
+    message: str = Field(description="What the server said, or exactly why the call failed")
+    code: str = Field(description="ok, bad_key, unreachable, tls, timeout, http_error, bad_response, config")
+    details: dict[str, Any]
+
+
+class DiscoveredModelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    model_key: str
+    added: bool = Field(description="A model with this key exists for the provider already")
+
+
+class AdminModelIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    provider_id: str
+    model_key: str = Field(max_length=200)
+    display_name: str | None = Field(None, max_length=200)
+    modality: Literal["image", "chat"] = "image"
+    priority: int | None = Field(None, description="Higher is preferred; omitted: first among its modality")
+    active: bool = True
+    supports_i2i: bool | None = None
+    requires_reference: bool | None = None
+    max_resolution: str | None = Field(None, description="WIDTHxHEIGHT, e.g. 1536x1536")
+    capabilities: dict[str, Any] | None = None
+    input_defaults: dict[str, Any] | str | None = Field(None, description="A JSON object (or its text)")
+    workflow: dict[str, Any] | str | None = Field(
+        None, description="ComfyUI only: its 'Export (API)' JSON, or the name of an example")
+    workflow_example: Literal["text_to_image", "image_to_image"] | None = None
+
+
+class AdminModelPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    provider_id: str | None = None
+    model_key: str | None = Field(None, max_length=200)
+    display_name: str | None = Field(None, max_length=200)
+    modality: Literal["image", "chat"] | None = None
+    priority: int | None = None
+    active: bool | None = None
+    supports_i2i: bool | None = None
+    requires_reference: bool | None = None
+    max_resolution: str | None = None
+    capabilities: dict[str, Any] | None = None
+    input_defaults: dict[str, Any] | str | None = None
+    workflow: dict[str, Any] | str | None = None
+    workflow_example: Literal["text_to_image", "image_to_image"] | None = None
+
+
+class AdminModelOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True, protected_namespaces=())
+    id: str
+    provider_id: str
+    provider_name: str
+    provider_kind: str
+    model_key: str
+    display_name: str
+    modality: str
+    priority: int
+    active: bool
+    supports_i2i: bool
+    requires_reference: bool
+    max_resolution: str | None
+    capabilities: dict[str, Any]
+    input_defaults: dict[str, Any]
+    workflow: dict[str, Any] | None
+    placeholders: list[str]
+    created_at: datetime
+    updated_at: datetime
+
+
+class ModelOrderIn(BaseModel):
+    order: list[str] = Field(description="Model ids, preferred first (as dragged in the admin page)")

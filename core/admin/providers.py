@@ -7,8 +7,9 @@ key is there and shows its last 4 characters, never the key. Nothing here logs a
 an event.
 
 Adding a provider under the name of a seeded row that was never configured (inactive, no stored key,
-same kind: the ``comfyui`` placeholder a fresh install has) takes that row over instead of failing on
-the name, so "add a ComfyUI provider named comfyui" works on a fresh instance as one would expect.
+same kind: the ``comfyui`` or ``openai`` placeholder a fresh install has; names compare without case)
+takes that row over instead of failing on the name, so "add an openai provider named OpenAI" works on
+a fresh instance as one would expect.
 """
 
 from __future__ import annotations
@@ -86,16 +87,19 @@ def create_provider(ctx: Context, actor: User, data: Mapping[str, Any]) -> Provi
     values = _clean(data, creating=True)
     with ctx.db.write() as session:
         row = _claimable(session, values["name"], values["kind"])
+        seeded = row is not None
         if row is None:
             _check_name_free(session, values["name"])
             row = ApiProvider(kind=values["kind"], name=values["name"], display_name=values["name"],
                               base_url=values.get("base_url"), is_active=False)
             session.add(row)
             session.flush()
-        elif "base_url" in values:
-            row.base_url = values["base_url"]
+        else:  # the seeded placeholder, now the admin's: their spelling of the name, their URL
+            row.name = row.display_name = values["name"]
+            if "base_url" in values:
+                row.base_url = values["base_url"]
         _apply_key(ctx, row, values)
-        _switch(session, row, values.get("active", True))
+        _switch(session, row, values.get("active", True), seeded=seeded)
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
@@ -109,6 +113,7 @@ def update_provider(ctx: Context, actor: User, provider_id: str, data: Mapping[s
     values = _clean(data, creating=False)
     with ctx.db.write() as session:
         row = _row(session, provider_id)
+        seeded = _is_seeded(session, row)
         if "kind" in values and values["kind"] != row.kind:
             raise ValidationError({"kind": "A provider's kind cannot change: add a provider of the other kind"})
         if "name" in values and values["name"] != row.name:
@@ -118,7 +123,7 @@ def update_provider(ctx: Context, actor: User, provider_id: str, data: Mapping[s
             row.base_url = values["base_url"]
         _apply_key(ctx, row, values)
         if "active" in values:
-            _switch(session, row, values["active"])
+            _switch(session, row, values["active"], seeded=seeded)
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
@@ -268,12 +273,15 @@ def _check_name_free(session: Session, name: str, except_id: str | None = None) 
 
 
 def _claimable(session: Session, name: str, kind: str) -> ApiProvider | None:
-    """The seeded, never-configured row of this name and kind, if there is one."""
-    row = session.exec(select(ApiProvider).where(ApiProvider.name == name)).first()
+    """The seeded, never-configured row of this name (in any case) and kind, if there is one."""
+    row = next((p for p in session.exec(select(ApiProvider)) if p.name.casefold() == name.casefold()), None)
     if row is None or row.kind != kind or row.is_active or row.credentials:
         return None
-    seeded = session.get(SeedRecord, ("provider", row.name)) is not None
-    return row if seeded and not was_activated(row, activation_records(session)) else None
+    return row if _is_seeded(session, row) and not was_activated(row, activation_records(session)) else None
+
+
+def _is_seeded(session: Session, row: ApiProvider) -> bool:
+    return session.get(SeedRecord, ("provider", row.name)) is not None
 
 
 def _apply_key(ctx: Context, row: ApiProvider, values: Mapping[str, Any]) -> None:
@@ -281,10 +289,9 @@ def _apply_key(ctx: Context, row: ApiProvider, values: Mapping[str, Any]) -> Non
         row.credentials = seal_key(ctx.settings, values["api_key"]) if values["api_key"] else None
 
 
-def _switch(session: Session, row: ApiProvider, active: bool) -> None:
+def _switch(session: Session, row: ApiProvider, active: bool, *, seeded: bool) -> None:
     """Switching on a seeded provider for the first time switches on its models too (as its environment
     variable would have); after that, models keep their own switch."""
-    if active and not row.is_active and not was_activated(row, activation_records(session)) \
-            and session.get(SeedRecord, ("provider", row.name)) is not None:
+    if active and seeded and not row.is_active and not was_activated(row, activation_records(session)):
         first_activation(session, row)
     row.is_active = active

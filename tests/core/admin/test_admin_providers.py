@@ -128,3 +128,15 @@ async def test_every_function_refuses_a_non_admin(ctx: Context) -> None:
         await providers.test_provider(ctx, someone, any_id)
     with pytest.raises(Forbidden):
         await providers.discover(ctx, someone, any_id)
+
+
+async def test_a_placeholder_taken_over_in_another_spelling_gets_its_models_switched_on(ctx: Context) -> None:
+    seed_database(ctx.db)
+    actor = make_admin(ctx.db)
+    made = providers.create_provider(ctx, actor, {"kind": "fal", "name": "FAL", "api_key": "fal-key-0123456789"})
+    with ctx.db.read() as session:
+        fal_rows = session.exec(select(ApiProvider).where(ApiProvider.kind == "fal")).all()
+        face = session.exec(select(ApiModel).where(ApiModel.model_key == "fal-ai/flux-pulid")).one()
+    assert [(r.id, r.name) for r in fal_rows] == [(made.id, "FAL")]
+    assert face.provider_id == made.id and face.is_active  # the face-consistent models are usable now
+    assert seed_database(ctx.db).total == 0  # and the seed does not put a second fal row back

@@ -254,3 +254,32 @@ async def test_cancelling_the_task_cancels_the_request_at_fal(server: LoopbackSe
     cancel = await server.wait_for("PUT", f"{REQUESTS}/cancel")
     assert cancel.headers["authorization"] == f"Key {KEY}"
     await provider.aclose()
+
+
+def _seeded(model_key: str) -> dict[str, Any]:
+    """A model row as core/seed_data/models.json ships it."""
+    from core.seed import load_seed_data
+
+    return next(m for m in load_seed_data().models if m["model_key"] == model_key)
+
+
+@pytest.mark.parametrize(("model_key", "param", "kept"), [
+    ("fal-ai/flux-pulid", "reference_image_url", {"id_weight": 1.0, "image_size": "portrait_4_3"}),
+    ("fal-ai/instant-character", "image_url", {"scale": 1.0, "image_size": "portrait_4_3"}),
+    ("fal-ai/flux-pro/kontext", "image_url", {"aspect_ratio": "3:4", "safety_tolerance": "2"}),
+])
+async def test_face_consistent_models_get_the_reference_on_their_own_parameter(
+        server: LoopbackServer, model_key: str, param: str, kept: dict[str, Any]) -> None:
+    row = _seeded(model_key)
+    assert row["capabilities"]["supports_i2i"] and row["capabilities"]["requires_reference"] and not row["is_active"]
+    server.route("POST", f"/{model_key}", reply(200, result()))
+    provider = make(server, mode="sync")
+    await provider.generate(request(model_key=model_key, reference_image_url="https://cdn.example/face.png",
+                                    capabilities=row["capabilities"], input_defaults=row["input_defaults"]),
+                            ProgressLog())
+    await provider.aclose()
+    (sent,) = server.calls("POST", f"/{model_key}")
+    body = sent.json()
+    assert body[param] == "https://cdn.example/face.png"  # one URL, not a list
+    assert not ({"image_url", "reference_image_url", "image_urls"} - {param}) & set(body)  # only its own
+    assert {k: body[k] for k in kept} == kept and body["prompt"] == "portrait of a knight"

@@ -217,3 +217,22 @@ async def test_cancelling_the_task_cancels_the_prediction(server: LoopbackServer
     cancel = await server.wait_for("POST", "/v1/predictions/p1/cancel")
     assert cancel.headers["authorization"] == f"Bearer {TOKEN}"
     await provider.aclose()
+
+
+async def test_instant_id_gets_the_face_on_image_through_its_pinned_version(server: LoopbackServer) -> None:
+    from core.seed import load_seed_data
+
+    row = next(m for m in load_seed_data().models if m["model_key"] == "zsxkib/instant-id")
+    assert row["capabilities"]["supports_i2i"] and row["capabilities"]["requires_reference"] and not row["is_active"]
+    server.route("POST", "/v1/predictions", reply(201, prediction(server, "succeeded", output=[OUTPUT_URL])))
+    png = png_bytes((9, 9, 9))
+    provider = make(server)
+    await provider.generate(request(model_key="zsxkib/instant-id", reference_image=png,
+                                    capabilities=row["capabilities"], input_defaults=row["input_defaults"]),
+                            ProgressLog())
+    await provider.aclose()
+    sent = server.calls("POST", "/v1/predictions")[0].json()
+    assert sent["version"] == row["capabilities"]["i2i_endpoint"].split(":", 1)[1]
+    assert sent["input"]["image"] == "data:image/png;base64," + base64.b64encode(png).decode()
+    assert sent["input"]["ip_adapter_scale"] == 0.8 and sent["input"]["controlnet_conditioning_scale"] == 0.8
+    assert sent["input"]["prompt"] == "portrait of a ranger" and "prompt_strength" not in sent["input"]

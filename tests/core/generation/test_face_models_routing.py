@@ -1,0 +1,23 @@
+"""Issue 15.3: the face-consistent hosted models are seeded switched off, come on with their provider's
+key, and Image Match Mode (a reference) then prefers them by priority; without a reference they are skipped."""
+
+from __future__ import annotations
+
+from core.config import Settings
+from core.db import Database
+from core.generation.provider_setup import activate_configured_providers
+from core.generation.routing import route_image_request
+from core.seed import seed_database
+
+FACE_MODELS = ["fal-ai/flux-pulid", "fal-ai/flux-pro/kontext", "fal-ai/instant-character", "zsxkib/instant-id"]
+
+
+def test_face_models_are_off_until_a_key_exists_then_lead_image_match_mode(db: Database) -> None:
+    seed_database(db)
+    assert not set(FACE_MODELS) & {r.model.model_key for r in route_image_request(db, api_model_id=None, i2i=True)}
+    activate_configured_providers(db, Settings(secret_key="x", fal_key="fal-key", replicate_api_token="r8-key"))
+    with_reference = [r.model.model_key for r in route_image_request(db, api_model_id=None, i2i=True)]
+    assert with_reference[:4] == FACE_MODELS  # by priority (12, 11, 11, 10), then by name
+    assert with_reference[-1] == "builtin/preview"
+    without = {r.model.model_key for r in route_image_request(db, api_model_id=None, i2i=False)}
+    assert not set(FACE_MODELS) & without  # they need a reference
