@@ -18,7 +18,7 @@ from playwright.sync_api import BrowserContext, Dialog, Page, expect
 
 from core import characters
 from tests.support.app_process import StudioApp, wait_until
-from tests.support.browser import MOBILE, WIDE, MakeCharacter, Screenshot
+from tests.support.browser import MOBILE, WIDE, MakeCharacter, Screenshot, axe_violations, describe_violations
 
 pytestmark = pytest.mark.browser
 
@@ -143,6 +143,8 @@ def test_back_with_unsaved_edits_asks_with_leave_confirm(
     expect(confirm).to_be_visible()
     expect(confirm).to_contain_text("Leave without saving?")
     screenshot(page, f"drafts-leave-confirm-{label}")
+    blocking = axe_violations(page)
+    assert not blocking, describe_violations(f"leave-confirm {label}", blocking)
     confirm.get_by_role("button", name="Stay", exact=True).click()
     expect(confirm).to_be_hidden()
     expect(page.get_by_test_id("character-name")).to_have_value(f"{mine.name} (unsaved)")

@@ -44,9 +44,10 @@ class LeaveConfirm:
         ui.add_head_html(BEFORE_UNLOAD)
         ui.label().props(f'{GUARD} aria-hidden="true"').classes("hidden") \
             .bind_text_from(state, "dirty", backward=lambda dirty: "unsaved" if dirty else "saved")
-        self.dialog = ui.dialog().props("persistent").mark("leave-confirm")
-        with self.dialog, ui.card().props('data-testid="leave-confirm" role="alertdialog" '
-                                          'aria-labelledby="leave-confirm-title"').classes("max-w-sm"):
+        # Quasar's dialog is the role="dialog" element: it carries the name (the title below)
+        self.dialog = ui.dialog().props('persistent aria-labelledby="leave-confirm-title"').mark("leave-confirm")
+        # z-10: axe-core measured the buttons against the backdrop without it (the card had no z-index)
+        with self.dialog, ui.card().props('data-testid="leave-confirm"').classes("max-w-sm z-10"):
             ui.label("Leave without saving?").props('id="leave-confirm-title"').classes("text-lg font-semibold")
             self.message = ui.label().classes("text-sm")
             with ui.row().classes("w-full justify-end gap-2"):
