@@ -225,3 +225,20 @@ async def test_create_new_after_a_draft_starts_a_blank_character(user: User) -> 
     _navigation_is(user, "reload")  # the remembered draft was used up: a reload now stays blank too
     await open_studio(user, "/studio")
     assert user.back_history[-1] == "/studio" and _one(user, "character-name").value == ""
+
+
+async def test_a_template_stays_at_hand_once_the_draft_exists_and_saves_like_an_edit(user: User) -> None:
+    """Drafts exist from the first letter of the name, so Template must not vanish with it."""
+    ctx, owner = running_studio().ctx, local_account()
+    await open_studio(user, "/studio")
+    user.find(marker="character-name").type("Juno")
+    await eventually(lambda: len(_own()) == 1 and _badge(user).text == "Saved", what="the draft saved")
+    (draft,) = _own()
+    await user.should_see(marker="start-from-template")  # visible, not only present
+    user.find(marker="start-from-template").click()
+    await user.should_see(marker="template-cozy-barista")
+    user.find(marker="template-cozy-barista").click()
+    await user.should_see("Template “Cozy Barista” applied")
+    await eventually(lambda: characters.get_character(ctx, owner, draft.id).appearance_tags != [],
+                     what="the template's fields saved after the pause")
+    assert characters.get_character(ctx, owner, draft.id).name == "Juno"  # not a template field

@@ -45,10 +45,10 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
         selector = character_selector([], state.character_id, state.role, state.name)
         with ui.element("div").classes("contents max-md:hidden"):  # on a phone: in the ⋮ menu
             import_card_button(actions.import_card, max_upload_bytes)
+        # a draft exists from the first letter of its name: templates stay at hand (applied with Undo)
         ui.button("Template", icon="style", on_click=actions.templates) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
-            .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None) \
-            .classes("max-md:hidden")
+            .classes("max-md:hidden").tooltip("Apply a template (undo from its notification)")
         ui.space()
         save_status_badge(state, actions.reload_theirs, actions.overwrite)
         ui.button(icon="visibility", on_click=actions.preview) \
@@ -82,9 +82,8 @@ def _phone_menu(state: CharacterState, actions: HeaderActions, max_upload_bytes:
 
     def build() -> None:
         with ui.menu().props("auto-close"):
-            ui.menu_item("Start from a template", actions.templates) \
-                .props('data-testid="menu-template"').mark("menu-template") \
-                .bind_visibility_from(state, "character_id", backward=lambda cid: cid is None)
+            ui.menu_item("Apply a template", actions.templates) \
+                .props('data-testid="menu-template"').mark("menu-template")
             ui.menu_item("Preview", actions.preview).props('data-testid="menu-preview"').mark("menu-preview") \
                 .bind_visibility_from(state, "character_id", backward=bool)
             ui.menu_item("Import a character card", lambda: pickers[0].pick() if pickers else None) \
