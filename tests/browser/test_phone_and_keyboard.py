@@ -9,6 +9,7 @@ Ctrl+Enter in the prompt starts a generation. Screenshots go to tests/artifacts/
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -171,6 +172,26 @@ def test_template_and_preview_are_reachable_on_a_phone(
         page.get_by_test_id("menu-preview").click()
     preview.value.wait_for_load_state()
     assert preview.value.url.endswith(f"/character/{character.id}")
+
+
+def test_the_phone_studio_switches_the_theme_from_its_menu_and_keeps_it(
+        studio_app: StudioApp, make_context: Callable[[str], BrowserContext]) -> None:
+    """The phone's bar has no room for the toggle: the ⋮ menu has it, and the choice is remembered."""
+    page = make_context("phone").new_page()
+    open_studio(page, studio_app.url("/studio"))
+    page.get_by_test_id("header-more").click()
+    expect(page.get_by_test_id("menu-theme")).to_contain_text("Theme: automatic")
+    page.get_by_test_id("menu-theme").click()  # automatic -> dark
+    expect(page.locator("body")).to_have_class(re.compile(r"\bbody--dark\b"))
+    open_studio(page, studio_app.url("/studio"))
+    expect(page.locator("body")).to_have_class(re.compile(r"\bbody--dark\b"))
+    page.get_by_test_id("header-more").click()
+    page.get_by_test_id("menu-theme").click()  # dark -> light, for the tests after this one
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bbody--dark\b"))
+    page.get_by_test_id("header-more").click()
+    page.get_by_test_id("menu-theme").click()  # light -> automatic
+    page.get_by_test_id("header-more").click()
+    expect(page.get_by_test_id("menu-theme")).to_contain_text("Theme: automatic")
 
 
 def test_home_shows_several_characters_and_create_shows_its_form_first_on_a_phone(

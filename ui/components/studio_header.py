@@ -13,6 +13,7 @@ from nicegui import ui
 
 from core.cards.export import EXPORT_FORMATS
 from core.cards.importer import ACCEPTED_SUFFIXES
+from ui import theme
 from ui.components.card_menu import FORMAT_LABELS, export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.deferred import Deferred, after_connect
@@ -93,5 +94,17 @@ def _phone_menu(state: CharacterState, actions: HeaderActions, max_upload_bytes:
                 ui.menu_item(f"Export: {FORMAT_LABELS.get(fmt, fmt)}", lambda f=fmt: actions.export_card(f)) \
                     .props(f'data-testid="menu-export-{fmt}"').mark(f"menu-export-{fmt}") \
                     .bind_visibility_from(state, "character_id", backward=bool)
+            _theme_item()
 
     after_connect(Deferred(anchor, build_picker), Deferred(button, build))
+
+
+def _theme_item() -> None:
+    """The phone's theme switch (the bar has no room for the toggle): says the mode, cycles it."""
+    def cycle() -> None:
+        chosen = theme.next_mode(theme.current_mode())
+        theme.set_mode(chosen)
+        label.text = theme.mode_label(chosen)
+
+    with ui.menu_item(on_click=cycle).props('data-testid="menu-theme"').mark("menu-theme"):
+        label = ui.item_section(theme.mode_label(theme.current_mode()))
