@@ -31,6 +31,7 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 TOKEN_PREFIX = "cs_"
 LOCAL_USER_EMAIL = "local@studio.invalid"
+DISABLED = "This account is disabled: ask an admin of this studio"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -99,6 +100,8 @@ def authenticate(db: Database, email: str, password: str) -> User:
         raise AuthError("Invalid email or password")
     if not verify_password(password, user.password_hash):
         raise AuthError("Invalid email or password")
+    if user.disabled:  # said only to whoever knows the password
+        raise AuthError(DISABLED)
     if needs_rehash(user.password_hash):
         _store_hash(db, user, hash_password(password))
     return user
@@ -190,6 +193,8 @@ def user_for_token(db: Database, plain: str) -> User:
         user = session.get(User, token.user_id)
         if user is None:
             raise AuthError("Invalid or missing API token")
+        if user.disabled:  # checked on every request: disabling stops the tokens at once
+            raise AuthError(DISABLED)
         return user
 
 
@@ -222,6 +227,11 @@ def normalise_email(email: str) -> str:
     if len(email) > 320 or not _EMAIL.match(email):
         raise ValidationError({"email": "Enter a valid email address"})
     return email
+
+
+def check_password(password: str) -> None:
+    """ValidationError (on ``password``) unless the length rules hold; for every form that sets one."""
+    _check_password(password)
 
 
 def _check_password(password: str) -> None:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # behind such a proxy the studio sees https, and its session cookie is Secure
     forwarded_allow_ips: str = "127.0.0.1"
     reconnect_timeout: float = 15.0
+    # anyone who reaches the sign-in page may create an account ("Create an account"); off: only admins
+    # add people (the admin page, an invite link, or python main.py create-user)
+    open_signup: bool = False
+    invite_expiry_s: int = 7 * 24 * 3600  # how long an admin's invite link works (once)
 
     s3_endpoint_url: str = ""
     s3_bucket: str = "character-studio"

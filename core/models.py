@@ -71,8 +71,32 @@ class User(SQLModel, table=True):
     password_hash: str = Field(sa_column=sa.Column(sa.String(255), nullable=False))
     display_name: str = Field(default="", sa_column=sa.Column(sa.String(100), nullable=False))
     is_admin: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    # a disabled account's sessions and tokens stop working at once (core.admin.users)
+    disabled: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    # set by an admin's password reset: the next sign-in first asks for a new password
+    must_change_password: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    last_sign_in_at: datetime | None = _ts_null()
     created_at: datetime = _ts()
     updated_at: datetime = _ts()
+
+
+class Invite(SQLModel, table=True):
+    """A single-use sign-up link an admin made: the token lives only in the link, its digest here.
+    ``email`` is the address the admin named (None: the invitee types one)."""
+
+    __tablename__ = "invites"
+
+    id: str = _id()
+    token_hash: str = Field(sa_column=sa.Column(sa.String(64), nullable=False, unique=True))
+    email: str | None = Field(default=None, sa_column=sa.Column(sa.String(320), nullable=True))
+    is_admin: bool = Field(default=False, sa_column=sa.Column(sa.Boolean, nullable=False))
+    created_by: str | None = Field(default=None, sa_column=sa.Column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    used_by: str | None = Field(default=None, sa_column=sa.Column(
+        sa.String(36), sa.ForeignKey("users.id", ondelete="SET NULL"), nullable=True))
+    created_at: datetime = _ts()
+    expires_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    used_at: datetime | None = _ts_null()
 
 
 class ApiToken(SQLModel, table=True):

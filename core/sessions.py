@@ -26,6 +26,10 @@ def start_session(db: Database, user: User) -> str:
     plain = secrets.token_urlsafe(32)
     with db.write() as session:
         session.add(UserSession(user_id=user.id, token_hash=_digest(plain)))
+        row = session.get(User, user.id)
+        if row is not None:  # every session starts with a sign-in: the admin page shows the last one
+            row.last_sign_in_at = utcnow()
+            session.add(row)
     return plain
 
 
@@ -36,6 +40,8 @@ def session_user(db: Database, token: str | None) -> User | None:
     with db.read() as session:
         row = session.exec(select(UserSession).where(UserSession.token_hash == _digest(token))).first()
         user = session.get(User, row.user_id) if row is not None else None
+    if user is not None and user.disabled:
+        return None
     if row is not None and user is not None and utcnow() - _aware(row.last_seen_at) > TOUCH_EVERY:
         _touch(db, row.id)
     return user
@@ -48,6 +54,18 @@ def end_session(db: Database, events: EventBus, token: str | None) -> None:
     with db.write() as session:
         session.exec(delete(UserSession).where(col(UserSession.token_hash) == _digest(token)))  # type: ignore[call-overload]
     events.publish(Event(EventType.SESSION_ENDED, session_key(token)))
+
+
+def end_user_sessions(db: Database, events: EventBus, user_id: str, message: str) -> int:
+    """End every session of one account (disabled, or its password reset), as signing out does: the rows
+    go, and every open tab of them, in every process (the bus), hears ``message``. How many ended."""
+    with db.write() as session:
+        rows = list(session.exec(select(UserSession).where(UserSession.user_id == user_id)))
+        for row in rows:
+            session.delete(row)
+    for row in rows:
+        events.publish(Event(EventType.SESSION_ENDED, SESSION_PREFIX + row.token_hash[:32], {"message": message}))
+    return len(rows)
 
 
 def session_key(token: str) -> str:

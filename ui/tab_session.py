@@ -128,12 +128,12 @@ class TabSession:
                                            source=self.tab_id)
 
     async def _on_session_event(self, event: DomainEvent) -> None:
-        if event.type == EventType.SESSION_ENDED:
-            self._to_sign_in()
+        if event.type == EventType.SESSION_ENDED:  # signed out, or the account disabled or reset by an admin
+            self._to_sign_in(str(event.data.get("message") or SIGNED_OUT))
 
-    def _to_sign_in(self) -> None:
+    def _to_sign_in(self, message: str = SIGNED_OUT) -> None:
         if self.client is None or self.client.is_deleted:
             return
         with self.client:
-            ui.notify(SIGNED_OUT, type="warning")
+            ui.notify(message, type="warning")
             ui.navigate.to("/login")
