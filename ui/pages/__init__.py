@@ -12,7 +12,16 @@ def register_pages(studio: Studio) -> None:
     from ui.card_downloads import register_card_downloads
     from ui.components.file_picker import register_upload_route
     from ui.memory import trim_after_pages_close
-    from ui.pages import account_page, create_page, home_page, login_page, preview_page, studio_page
+    from ui.pages import (
+        account_page,
+        admin_models_page,
+        admin_providers_page,
+        create_page,
+        home_page,
+        login_page,
+        preview_page,
+        studio_page,
+    )
 
     theme.configure()
     register_upload_route(app)
@@ -25,3 +34,5 @@ def register_pages(studio: Studio) -> None:
     preview_page.register(studio)
     create_page.register(studio)
     studio_page.register(studio)
+    admin_providers_page.register(studio)
+    admin_models_page.register(studio)

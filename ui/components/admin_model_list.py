@@ -1,0 +1,72 @@
+"""The models of one modality, in the order routing tries them (highest priority first).
+
+Moving a model up or down sets the priorities from the new order (``reorder_models``): the list is
+the order, and the numbers follow it. Buttons rather than dragging, so it works from a keyboard and on
+a phone alike; each button names the model it moves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from nicegui import ui
+
+from core.admin.models import ModelView
+from ui import theme
+
+ModelAction = Callable[[ModelView], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ModelActions:
+    edit: ModelAction
+    delete: ModelAction
+    toggle: Callable[[ModelView, bool], Awaitable[None]]
+    move: Callable[[ModelView, int], Awaitable[None]]  # -1 up (preferred), +1 down
+
+
+def model_list(title: str, rows: list[ModelView], actions: ModelActions) -> None:
+    ui.label(title).classes(theme.SECTION_TITLE)
+    if not rows:
+        ui.label("None yet.").classes(theme.MUTED)
+        return
+    with ui.list().props("bordered separator").classes("w-full rounded-borders"):
+        for index, row in enumerate(rows):
+            _row(row, actions, first=index == 0, last=index == len(rows) - 1)
+
+
+def _row(row: ModelView, actions: ModelActions, *, first: bool, last: bool) -> None:
+    with ui.item().classes("gap-2").mark(f"model-row model-{row.id}"):
+        with ui.item_section().props("side"):
+            up = ui.button(icon="arrow_upward", on_click=lambda: actions.move(row, -1)) \
+                .props(f'flat round dense aria-label="Move {row.display_name} up"') \
+                .mark(f"model-up model-up-{row.id}")
+            down = ui.button(icon="arrow_downward", on_click=lambda: actions.move(row, 1)) \
+                .props(f'flat round dense aria-label="Move {row.display_name} down"') \
+                .mark(f"model-down model-down-{row.id}")
+            if first:
+                up.disable()
+            if last:
+                down.disable()
+        with ui.item_section():
+            ui.item_label(row.display_name).classes("font-medium break-all").mark("model-row-name")
+            ui.item_label(f"{row.provider_name} · {row.model_key} · priority {row.priority}") \
+                .props("caption").classes("break-all")
+            with ui.row().classes("gap-1"):
+                if row.supports_i2i:
+                    ui.badge("I2I", color="secondary")
+                if row.requires_reference:
+                    ui.badge("needs a reference", color="neutral")
+                if row.workflow is not None:
+                    ui.badge("workflow", color="neutral")
+        with ui.item_section().props("side"), ui.row().classes("items-center gap-1 no-wrap"):
+            ui.switch(value=row.active, on_change=lambda e: actions.toggle(row, bool(e.value))) \
+                .props(f'dense aria-label="{row.display_name} active"') \
+                .mark(f"model-toggle model-toggle-{row.id}")
+            ui.button(icon="edit", on_click=lambda: actions.edit(row)) \
+                .props(f'flat round dense aria-label="Edit {row.display_name}"') \
+                .mark(f"model-edit model-edit-{row.id}")
+            ui.button(icon="delete", on_click=lambda: actions.delete(row)) \
+                .props(f'flat round dense color=negative aria-label="Delete {row.display_name}"') \
+                .mark(f"model-delete model-delete-{row.id}")
