@@ -20,6 +20,7 @@ from core.container import Studio
 from ui.components.file_picker import UPLOAD_PATH
 from ui.memory import keep_collections_short
 from ui.pages import register_pages
+from ui.restore_upload import PREFIX as RESTORE_PREFIX
 
 COMMANDS = ("serve", "migrate", "create-user", "create-token", "backup", "restore", "rotate-secret-key")
 
@@ -27,8 +28,10 @@ COMMANDS = ("serve", "migrate", "create-user", "create-token", "backup", "restor
 def create_app(studio: Studio) -> None:
     """Register every page and route on NiceGUI's app; called once, before ``ui.run``."""
     app.state.studio = studio  # for tests and admin hooks; pages get it passed explicitly
-    uploads = BodyRule(UPLOAD_PATH, studio.ctx.settings.max_upload_bytes + MULTIPART_OVERHEAD, needs_token=False)
-    register_api(app, studio, extra_body_rules=[uploads])
+    settings = studio.ctx.settings
+    uploads = BodyRule(UPLOAD_PATH, settings.max_upload_bytes + MULTIPART_OVERHEAD, needs_token=False)
+    restores = BodyRule(RESTORE_PREFIX, settings.max_restore_bytes, needs_token=False)  # the link is the key
+    register_api(app, studio, extra_body_rules=[uploads, restores])
     register_pages(studio)
     app.on_startup(studio.start)
     keep_collections_short()  # after the studio's start-up: what it made lives as long as the process

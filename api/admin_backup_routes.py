@@ -14,12 +14,7 @@ archive does not verify; either way nothing is changed.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
-import tempfile
-from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -29,13 +24,11 @@ from api.deps import AdminUser, StudioDep
 from api.errors import error_response
 from api.request_guard import BodyRule
 from api.schemas import ErrorOut
-from core.backup import InstanceNotEmpty, backup_filename, backup_stream, restore_backup
-from core.backup.restore import require_empty
+from core.backup import InstanceNotEmpty, backup_filename, backup_stream
+from core.backup.upload import restore_upload
 from core.config import Settings
-from core.container import Studio
 
 RESTORE_PATH = "/api/v1/admin/restore"
-_WRITE_EVERY = 1024 * 1024  # body chunks are gathered to about this much per write (one thread trip each)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"],
                    responses={code: {"model": ErrorOut} for code in (401, 403)})
@@ -77,52 +70,10 @@ async def restore(admin: AdminUser, studio: StudioDep, request: Request) -> Any:
         return error_response(400, "Send the archive itself as the request body (Content-Type: application/x-tar), "
                                    "not as a form upload", "bad_request")
     try:
-        await asyncio.to_thread(_require_empty, studio, admin.id)
-        path = await _spool(request, studio.ctx.settings.data_dir)
-        try:
-            summary = await asyncio.to_thread(restore_backup, studio.ctx.db, studio.ctx.storage, path,
-                                              actor_id=admin.id)
-        finally:
-            await asyncio.to_thread(_discard, path)
+        summary = await restore_upload(studio.ctx, request.stream(), admin.id)
     except InstanceNotEmpty as exc:
         return _not_empty(exc)
     return RestoreOut(**summary.doc())
-
-
-def _require_empty(studio: Studio, actor_id: str) -> None:
-    with studio.ctx.db.read() as session:
-        require_empty(session.connection(), studio.ctx.storage, actor_id)
-
-
-async def _spool(request: Request, directory: Path) -> Path:
-    """The body in a private temporary file, written in chunks of about a megabyte as it arrives."""
-    handle, path = await asyncio.to_thread(_temp_file, directory)
-    try:
-        with handle:
-            pending: list[bytes] = []
-            held = 0
-            async for chunk in request.stream():
-                pending.append(chunk)
-                held += len(chunk)
-                if held >= _WRITE_EVERY:
-                    await asyncio.to_thread(handle.write, b"".join(pending))
-                    pending, held = [], 0
-            await asyncio.to_thread(handle.write, b"".join(pending))
-    except BaseException:
-        await asyncio.to_thread(_discard, path)
-        raise
-    return path
-
-
-def _temp_file(directory: Path) -> tuple[BinaryIO, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".restore-upload-", suffix=".tar", dir=directory)  # 0600
-    return os.fdopen(fd, "wb"), Path(name)
-
-
-def _discard(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()
 
 
 def _not_empty(exc: InstanceNotEmpty) -> JSONResponse:

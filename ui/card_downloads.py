@@ -42,7 +42,7 @@ class Downloadable(Protocol):
     @property
     def media_type(self) -> str: ...
     @property
-    def size(self) -> int: ...
+    def size(self) -> int | None: ...  # None: not known before it is made (a backup)
     def stream(self) -> Iterator[bytes | memoryview]: ...
 
 
@@ -124,6 +124,7 @@ def register_card_downloads(app: FastAPI, registry: CardDownloads = downloads) -
         card = registry.take(token)
         if card is None:
             raise HTTPException(status_code=404, detail="This download link has expired; export again")
-        return StreamingResponse(card.stream(), media_type=card.media_type, headers={
-            "Content-Disposition": content_disposition(card.filename), "Content-Length": str(card.size),
-            "Cache-Control": "no-store"})
+        headers = {"Content-Disposition": content_disposition(card.filename), "Cache-Control": "no-store"}
+        if card.size is not None:
+            headers["Content-Length"] = str(card.size)
+        return StreamingResponse(card.stream(), media_type=card.media_type, headers=headers)

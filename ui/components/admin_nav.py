@@ -10,7 +10,8 @@ from nicegui import ui
 
 from ui import theme
 
-ADMIN_PAGES = (("/admin/providers", "Providers", "hub"), ("/admin/models", "Models", "view_list"))
+ADMIN_PAGES = (("/admin/providers", "Providers", "hub"), ("/admin/models", "Models", "view_list"),
+               ("/admin/backup", "Backup", "backup"))
 
 
 def admin_not_found() -> None:

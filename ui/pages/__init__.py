@@ -14,6 +14,7 @@ def register_pages(studio: Studio) -> None:
     from ui.memory import trim_after_pages_close
     from ui.pages import (
         account_page,
+        admin_backup_page,
         admin_models_page,
         admin_providers_page,
         create_page,
@@ -22,10 +23,12 @@ def register_pages(studio: Studio) -> None:
         preview_page,
         studio_page,
     )
+    from ui.restore_upload import register_restore_upload
 
     theme.configure()
     register_upload_route(app)
     register_card_downloads(app)
+    register_restore_upload(app, studio.ctx)
     trim_after_pages_close(release=studio.ctx.db.release_idle_connections)
 
     login_page.register(studio)
@@ -35,4 +38,5 @@ def register_pages(studio: Studio) -> None:
     create_page.register(studio)
     studio_page.register(studio)
     admin_providers_page.register(studio)
+    admin_backup_page.register(studio)
     admin_models_page.register(studio)
