@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse
 
 from core import auth, sessions
 from core.container import Studio
+from core.errors import AuthError
 from core.models import User
 
 COOKIE = "studio_session"
@@ -49,6 +50,15 @@ def _lookup(studio: Studio, token: str | None) -> User | None:
     if studio.ctx.settings.auth == "none":
         return auth.local_user(studio.ctx.db)
     return sessions.session_user(studio.ctx.db, token)
+
+
+def live_user(studio: Studio, token: str | None) -> User:
+    """Blocking: the page's account as it is now (flags re-read), for actions that check a rule on it
+    (an admin demoted or disabled meanwhile is one no more); AuthError once the session has ended."""
+    user = _lookup(studio, token)
+    if user is None:
+        raise AuthError("Your session has ended: sign in again")
+    return user
 
 
 async def current_user(studio: Studio) -> User | None:
@@ -99,7 +109,7 @@ async def complete_sign_in(studio: Studio, request: Request, ticket: str) -> Red
 
     def rotate() -> str | None:
         user = auth.get_user(db, user_id)
-        if user is None:
+        if user is None or user.disabled or user.must_change_password:  # changed since the password was checked
             return None
         sessions.end_session(db, events, request.cookies.get(COOKIE))
         return sessions.start_session(db, user)

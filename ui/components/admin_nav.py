@@ -11,7 +11,7 @@ from nicegui import ui
 from ui import theme
 
 ADMIN_PAGES = (("/admin/providers", "Providers", "hub"), ("/admin/models", "Models", "view_list"),
-               ("/admin/backup", "Backup", "backup"))
+               ("/admin/users", "Users", "group"), ("/admin/backup", "Backup", "backup"))
 
 
 def admin_not_found() -> None:

@@ -21,6 +21,9 @@ def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
             ui.label(f"· {title}").classes(f"{theme.MUTED} truncate max-sm:hidden")
         ui.space()
         theme_toggle()
+        if user.is_admin:
+            ui.link("Admin", "/admin").classes("text-primary no-underline px-2 inline-flex items-center min-h-[40px]") \
+                .props('data-testid="admin-link"').mark("admin-link")
         ui.button(icon="account_circle", on_click=lambda: ui.navigate.to("/account")) \
             .props('flat round dense aria-label="Account" data-testid="account-link"').mark("account-link") \
             .tooltip(user.email)

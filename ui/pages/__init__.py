@@ -16,9 +16,12 @@ def register_pages(studio: Studio) -> None:
         account_page,
         admin_backup_page,
         admin_models_page,
+        admin_page,
         admin_providers_page,
+        admin_users_page,
         create_page,
         home_page,
+        join_page,
         login_page,
         preview_page,
         studio_page,
@@ -38,5 +41,8 @@ def register_pages(studio: Studio) -> None:
     create_page.register(studio)
     studio_page.register(studio)
     admin_providers_page.register(studio)
+    admin_page.register(studio)
+    admin_users_page.register(studio)
+    join_page.register(studio)
     admin_backup_page.register(studio)
     admin_models_page.register(studio)

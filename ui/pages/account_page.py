@@ -1,4 +1,8 @@
-"""``/account``: who is signed in, and the API tokens scripts use to reach the HTTP API.
+"""``/account``: who is signed in, their display name and password, and the API tokens scripts use to
+reach the HTTP API.
+
+Changing the password needs the current one (a tab left open elsewhere cannot take the account over);
+there is no password in single-user mode (``STUDIO_AUTH=none``), so that form is not shown there.
 
 A new token is shown exactly once (only its digest is stored), so the page says so and offers a copy
 button; revoking asks first because scripts using the token stop working at once.
@@ -10,14 +14,15 @@ from datetime import datetime
 
 from nicegui import run, ui
 
-from core import auth
+from core import account, auth
 from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import ApiToken, User
 from ui import theme
+from ui.components.account_forms import display_name_form, password_form
 from ui.components.app_header import app_header
 from ui.components.confirm_dialog import confirm
-from ui.session import require_user_and
+from ui.session import live_user, require_user_and, session_token
 
 
 def register(studio: Studio) -> None:
@@ -40,13 +45,15 @@ class AccountView:
         self.user = user
         self.tokens = tokens  # read in a worker thread: the list redraws from this, never from the database
         self.single_user = studio.ctx.settings.auth == "none"
+        self.token = session_token(studio)
 
     def build(self) -> None:
         app_header(self.user, single_user=self.single_user, title="Account")
         with ui.column().classes(theme.NARROW_PAGE):
             with ui.card().classes("w-full"):
                 ui.label("Account").classes(theme.SECTION_TITLE)
-                ui.label(self.user.display_name or self.user.email).classes("font-medium").mark("display-name")
+                self.name_label = ui.label(self.user.display_name or self.user.email).classes("font-medium") \
+                    .mark("display-name")
                 ui.label(self.user.email).classes(f"{theme.MUTED} break-all").mark("account-email")
                 if self.user.is_admin:
                     ui.badge("Admin", color="primary").classes("self-start")
@@ -56,6 +63,10 @@ class AccountView:
                     ui.button("Sign out", icon="logout", on_click=lambda: ui.navigate.to("/logout")) \
                         .props("outline no-caps") \
                         .classes("self-start").mark("account-sign-out")
+                display_name_form(self.user.display_name, self.save_name)
+            if not self.single_user:
+                with ui.card().classes("w-full"):
+                    password_form(self.change_password)
             with ui.card().classes("w-full"):
                 ui.label("API tokens").classes(theme.SECTION_TITLE)
                 ui.label("Scripts send a token as 'Authorization: Bearer <token>' to use the HTTP API "
@@ -68,6 +79,28 @@ class AccountView:
                         .mark("create-token")
                 self.new_token_box = ui.column().classes("w-full")
                 self.token_list()
+
+    async def save_name(self, values: dict[str, str]) -> dict[str, str] | None:
+        try:
+            row = await run.io_bound(lambda: account.set_display_name(
+                self.db, live_user(self.studio, self.token), values["display_name"]))
+        except StudioError as exc:
+            return {"display_name": exc.message}
+        self.user.display_name = row.display_name
+        self.name_label.set_text(row.display_name)
+        ui.notify("Display name saved", type="positive")
+        return None
+
+    async def change_password(self, values: dict[str, str]) -> dict[str, str] | None:
+        try:
+            await run.io_bound(lambda: account.change_password(
+                self.db, live_user(self.studio, self.token), values["current"], values["password"]))
+        except ValidationError as exc:
+            return exc.errors
+        except StudioError as exc:
+            return {"current": exc.message}
+        ui.notify("Password changed", type="positive")
+        return None
 
     async def create_token(self) -> None:
         self.name_input.error = None

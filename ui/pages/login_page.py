@@ -17,6 +17,7 @@ from core.container import Studio
 from core.errors import AuthError, ValidationError
 from core.sign_in import TooManyAttempts, sign_in
 from ui import theme
+from ui.components.new_password_step import new_password_step
 from ui.components.theme_toggle import theme_toggle
 from ui.session import begin_sign_in, complete_sign_in, current_user, safe_next, sign_out
 
@@ -40,7 +41,7 @@ def register(studio: Studio) -> None:
             if first_start:
                 _create_admin_form(studio, target)
             else:
-                _sign_in_form(studio, target)
+                _sign_in_form(studio, target, ui.column().classes("w-full gap-3 p-0"))
         return None
 
     @ui.page("/login/complete")
@@ -52,15 +53,17 @@ def register(studio: Studio) -> None:
         return await sign_out(studio, request)
 
 
-def _sign_in_form(studio: Studio, target: str) -> None:
-    """Email and password; a wrong pair shows one message that does not say which part was wrong."""
-    ui.label("Sign in").classes("text-lg")
-    email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
-        .classes("w-full").mark("email")
-    password = ui.input("Password", password=True, password_toggle_button=True) \
-        .props('autocomplete=current-password outlined data-testid="password"').classes("w-full").mark("password")
-    error = ui.label().classes("text-negative text-sm").mark("login-error")
-    error.visible = False
+def _sign_in_form(studio: Studio, target: str, box: ui.column) -> None:
+    """Email and password; a wrong pair shows one message that does not say which part was wrong. After
+    an admin's reset, ``box`` then asks for a new password before the session starts."""
+    with box:
+        ui.label("Sign in").classes("text-lg")
+        email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
+            .classes("w-full").mark("email")
+        password = ui.input("Password", password=True, password_toggle_button=True) \
+            .props('autocomplete=current-password outlined data-testid="password"').classes("w-full").mark("password")
+        error = ui.label().classes("text-negative text-sm").mark("login-error")
+        error.visible = False
 
     async def submit() -> None:
         button.disable()
@@ -74,10 +77,22 @@ def _sign_in_form(studio: Studio, target: str) -> None:
             return
         finally:
             button.enable()
+        if user.must_change_password:  # an admin's reset: a new password first, then the session
+            temporary = password.value or ""
+            box.clear()
+            with box:
+                new_password_step(studio, user, temporary, target)
+            return
         begin_sign_in(user, target)
 
     password.on("keydown.enter", submit)
-    button = ui.button("Sign in", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
+    with box:
+        button = ui.button("Sign in", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
+        if studio.ctx.settings.open_signup:
+            with ui.row().classes("gap-1 items-center"):
+                ui.label("New here?").classes(theme.HINT)
+                ui.link("Create an account", "/signup").classes("text-primary inline-flex items-center min-h-[40px]") \
+                    .mark("signup-link")
 
 
 def _create_admin_form(studio: Studio, target: str) -> None:
