@@ -13,15 +13,16 @@ from nicegui import ui
 
 from core.admin.providers import DiscoveredModel, ProviderView
 from ui import theme
+from ui.components.transient_dialog import show_transient
 
 AddModel = Callable[[str, str], Awaitable[str | None]]  # (model_key, modality) -> an error, or None when added
 
 
 def open_discover_dialog(provider: ProviderView, found: list[DiscoveredModel], on_add: AddModel) -> None:
-    with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-2").mark("discover-dialog"):
-        def done() -> None:  # closed and gone: a typed key must not stay in the page
+    with ui.dialog().props('aria-label="Discovered models"') as dialog, \
+            ui.card().classes("w-full max-w-lg gap-2").mark("discover-dialog"):
+        def done() -> None:  # closed, then deleted (show_transient): a typed key does not stay in the page
             dialog.close()
-            dialog.delete()
 
         ui.label(f"Models on {provider.name}").classes(theme.SECTION_TITLE)
         if not found:
@@ -55,4 +56,4 @@ def open_discover_dialog(provider: ProviderView, found: list[DiscoveredModel], o
 
         with ui.row().classes("w-full justify-end"):
             ui.button("Close", on_click=lambda: done()).props("flat no-caps").mark("discover-close")
-    dialog.open()
+    show_transient(dialog)

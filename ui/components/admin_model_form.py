@@ -19,16 +19,17 @@ from core.admin.providers import ProviderView
 from core.errors import ValidationError
 from core.generation.providers.comfy_workflow import EXAMPLES, WorkflowError, example_workflow, validate_workflow
 from ui import theme
+from ui.components.transient_dialog import show_transient
 
 SaveModel = Callable[[dict[str, Any]], Awaitable[dict[str, str] | None]]  # field errors, or None when saved
 
 
 def open_model_form(providers: list[ProviderView], existing: ModelView | None, on_save: SaveModel) -> None:
     kinds = {p.id: p.kind for p in providers}
-    with ui.dialog() as dialog, ui.card().classes("w-full max-w-2xl gap-2").mark("model-form"):
-        def done() -> None:  # closed and gone: a typed key must not stay in the page
+    with ui.dialog().props('aria-label="Model"') as dialog, \
+            ui.card().classes("w-full max-w-2xl gap-2").mark("model-form"):
+        def done() -> None:  # closed, then deleted (show_transient): a typed key does not stay in the page
             dialog.close()
-            dialog.delete()
 
         ui.label("Edit model" if existing else "Add a model").classes(theme.SECTION_TITLE)
         provider = ui.select({p.id: f"{p.name} ({p.kind})" for p in providers}, label="Provider",
@@ -129,4 +130,4 @@ def open_model_form(providers: list[ProviderView], existing: ModelView | None, o
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button("Cancel", on_click=lambda: done()).props("flat no-caps").mark("model-cancel")
             ui.button("Save", icon="save", on_click=save).props("no-caps").mark("model-save")
-    dialog.open()
+    show_transient(dialog)

@@ -37,7 +37,7 @@ def model_list(title: str, rows: list[ModelView], actions: ModelActions) -> None
 
 
 def _row(row: ModelView, actions: ModelActions, *, first: bool, last: bool) -> None:
-    with ui.item().classes("gap-2").mark(f"model-row model-{row.id}"):
+    with ui.item().classes("gap-2 max-sm:px-2").mark(f"model-row model-{row.id}"):
         with ui.item_section().props("side"):
             up = ui.button(icon="arrow_upward", on_click=lambda: actions.move(row, -1)) \
                 .props(f'flat round dense aria-label="Move {row.display_name} up"') \
@@ -50,9 +50,9 @@ def _row(row: ModelView, actions: ModelActions, *, first: bool, last: bool) -> N
             if last:
                 down.disable()
         with ui.item_section():
-            ui.item_label(row.display_name).classes("font-medium break-all").mark("model-row-name")
+            ui.item_label(row.display_name).classes("font-medium break-words").mark("model-row-name")
             ui.item_label(f"{row.provider_name} · {row.model_key} · priority {row.priority}") \
-                .props("caption").classes("break-all")
+                .props("caption").classes("break-words")
             with ui.row().classes("gap-1"):
                 if row.supports_i2i:
                     ui.badge("I2I", color="secondary")
@@ -60,7 +60,7 @@ def _row(row: ModelView, actions: ModelActions, *, first: bool, last: bool) -> N
                     ui.badge("needs a reference", color="neutral")
                 if row.workflow is not None:
                     ui.badge("workflow", color="neutral")
-        with ui.item_section().props("side"), ui.row().classes("items-center gap-1 no-wrap"):
+        with ui.item_section().props("side"), ui.row().classes("items-center gap-1 no-wrap max-sm:flex-col"):
             ui.switch(value=row.active, on_change=lambda e: actions.toggle(row, bool(e.value))) \
                 .props(f'dense aria-label="{row.display_name} active"') \
                 .mark(f"model-toggle model-toggle-{row.id}")

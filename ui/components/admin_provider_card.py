@@ -41,8 +41,14 @@ def provider_card(provider: ProviderView, actions: ProviderActions, result: Chec
         with ui.row().classes("gap-1 items-center"):
             ui.button("Edit", icon="edit", on_click=lambda: actions.edit(provider)).props("flat dense no-caps") \
                 .mark(f"provider-edit provider-edit-{provider.id}")
-            ui.button("Test connection", icon="network_check", on_click=lambda: actions.test(provider)) \
-                .props("flat dense no-caps").mark(f"provider-test provider-test-{provider.id}")
+            test = ui.button("Test connection", icon="network_check").props("flat dense no-caps")
+
+            async def run_test() -> None:
+                test.props("loading")  # the card is redrawn with the result
+                await actions.test(provider)
+
+            test.on_click(run_test)
+            test.mark(f"provider-test provider-test-{provider.id}")
             if provider.kind in DISCOVERABLE:
                 ui.button("Discover models", icon="travel_explore", on_click=lambda: actions.discover(provider)) \
                     .props("flat dense no-caps").mark(f"provider-discover provider-discover-{provider.id}")

@@ -15,6 +15,7 @@ from core.admin.provider_checks import DEFAULT_BASES
 from core.admin.providers import ProviderView
 from core.models import PROVIDER_KINDS
 from ui import theme
+from ui.components.transient_dialog import show_transient
 
 SaveProvider = Callable[[dict[str, Any]], Awaitable[dict[str, str] | None]]  # field errors, or None when saved
 
@@ -25,10 +26,10 @@ KIND_LABELS = {"openai": "OpenAI-compatible (OpenAI, OpenRouter, Ollama, LM Stud
 
 def open_provider_form(existing: ProviderView | None, on_save: SaveProvider) -> None:
     """A dialog to add a provider (``existing`` None) or edit one."""
-    with ui.dialog() as dialog, ui.card().classes("w-full max-w-lg gap-3").mark("provider-form"):
-        def done() -> None:  # closed and gone: a typed key must not stay in the page
+    with ui.dialog().props('aria-label="Provider"') as dialog, \
+            ui.card().classes("w-full max-w-lg gap-3").mark("provider-form"):
+        def done() -> None:  # closed, then deleted (show_transient): a typed key does not stay in the page
             dialog.close()
-            dialog.delete()
 
         ui.label("Edit provider" if existing else "Add a provider").classes(theme.SECTION_TITLE)
         kind = ui.select({k: KIND_LABELS[k] for k in PROVIDER_KINDS}, label="Kind",
@@ -84,7 +85,7 @@ def open_provider_form(existing: ProviderView | None, on_save: SaveProvider) -> 
         with ui.row().classes("w-full justify-end gap-2"):
             ui.button("Cancel", on_click=lambda: done()).props("flat no-caps").mark("provider-cancel")
             ui.button("Save", icon="save", on_click=save).props("no-caps").mark("provider-save")
-    dialog.open()
+    show_transient(dialog)
 
 
 def _key_hint(existing: ProviderView | None, stored: str, local: bool) -> str:

@@ -112,7 +112,6 @@ class ProvidersView:
         await self.reload()
 
     async def test(self, provider: ProviderView) -> None:
-        ui.notify(f"Testing {provider.name}…")
         try:
             self.results[provider.id] = await admin_providers.test_provider(self.ctx, self.user, provider.id)
         except StudioError as exc:
