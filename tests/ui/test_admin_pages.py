@@ -139,3 +139,33 @@ async def test_anyone_but_an_admin_gets_the_not_found_page(user: User, path: str
     await user.should_see("Page not found")
     await user.should_not_see(marker="add-provider")
     await user.should_not_see(marker="add-model")
+
+
+async def test_an_uploaded_workflow_fills_the_form_and_a_ui_format_one_is_named(user: User) -> None:
+    import json
+
+    from core.generation.providers.comfy_workflow import example_workflow
+    from ui.components.file_picker import UPLOAD_PATH, FilePicker
+
+    me = local_account()
+    comfy = provider_row("comfyui")
+    await user.open("/admin/models")
+    user.find(marker="add-model").click()
+    await user.should_see(marker="model-form")
+    user.find(marker="model-provider").click()
+    user.find("comfyui (comfyui)").click()
+    (picker,) = user.find(marker="model-workflow-upload").elements
+    assert isinstance(picker, FilePicker)
+    ui_format = json.dumps({"nodes": [], "links": []}).encode()
+    sent = await user.http_client.post(f"{UPLOAD_PATH}/{picker.token}", files={"file": ("wf.json", ui_format)})
+    assert sent.status_code == 200
+    (box,) = user.find(marker="model-workflow").elements
+    await eventually(lambda: box.error == "This is a workflow in ComfyUI's UI format: export it with "  # type: ignore[attr-defined]
+                     "“Export (API)” instead")
+    graph = json.dumps(example_workflow("image_to_image")).encode()
+    await user.http_client.post(f"{UPLOAD_PATH}/{picker.token}", files={"file": ("wf.json", graph)})
+    await eventually(lambda: box.error is None and '"%reference_image%"' in box.value)  # type: ignore[attr-defined]
+    user.find(marker="model-key").type("uploaded-i2i")
+    user.find(marker="model-save").click()
+    await eventually(lambda: any(m.model_key == "uploaded-i2i" and m.requires_reference
+                                 for m in admin_models.list_models(running_studio().ctx, me, provider_id=comfy.id)))

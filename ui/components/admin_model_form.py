@@ -1,7 +1,8 @@
 """The add/edit model dialog: provider, key, name, modality, priority, switches, capabilities, the
 input defaults as JSON and, for ComfyUI, the workflow; every problem shown at its field.
 
-The JSON boxes are checked when they lose focus with the same functions the service runs on Save
+The workflow is pasted, uploaded (a ``.json`` file, through the app's one upload route) or loaded from
+the shipped examples. The JSON boxes are checked when they lose focus with the same functions the service runs on Save
 (:func:`core.admin.models.parse_json_object`, ComfyUI's ``validate_workflow``), so a typo is named
 where it is, before anything is sent; Save then reports the service's own verdict the same way.
 """
@@ -19,8 +20,10 @@ from core.admin.providers import ProviderView
 from core.errors import ValidationError
 from core.generation.providers.comfy_workflow import EXAMPLES, WorkflowError, example_workflow, validate_workflow
 from ui import theme
+from ui.components.file_picker import FilePicker
 from ui.components.transient_dialog import show_transient
 
+WORKFLOW_MAX_BYTES = 1_000_000  # a large ComfyUI graph is ~100 kB
 SaveModel = Callable[[dict[str, Any]], Awaitable[dict[str, str] | None]]  # field errors, or None when saved
 
 
@@ -66,6 +69,10 @@ def open_model_form(providers: list[ProviderView], existing: ModelView | None, o
                     .props("outlined dense").classes("w-44").mark("model-example")
                 ui.button("Load", on_click=lambda: load_example()).props("flat dense no-caps") \
                     .mark("model-load-example")
+                picker = FilePicker(lambda data, _name: upload(data), accept=".json,application/json",
+                                    max_bytes=WORKFLOW_MAX_BYTES).mark("model-workflow-upload")
+                ui.button("Upload", icon="upload_file", on_click=picker.pick).props("flat dense no-caps") \
+                    .mark("model-upload-workflow")
             workflow = ui.textarea(value=json.dumps(existing.workflow, indent=2) if existing and existing.workflow
                                    else "").props("outlined input-class=font-mono rows=8") \
                 .classes("w-full").mark("model-workflow")
@@ -80,6 +87,14 @@ def open_model_form(providers: list[ProviderView], existing: ModelView | None, o
             if example.value:
                 workflow.value = json.dumps(example_workflow(example.value), indent=2)
                 workflow.error = None
+
+        async def upload(data: bytes) -> None:
+            try:
+                workflow.value = json.dumps(json.loads(data.decode("utf-8")), indent=2)
+            except (UnicodeDecodeError, ValueError) as exc:
+                workflow.error = f"That file is not JSON: {exc}"
+                return
+            check_workflow()
 
         def check_defaults() -> None:
             try:
