@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from httpx import AsyncClient
 
 from core import auth
 from core.container import Studio
+from tests.support.provider_servers import reply, running_server
 from tests.support.served_app import PASSWORD, ApiUser, api_user
 
 KEY = "sk-live-0123456789abcdef-TAIL"
@@ -21,7 +24,9 @@ def api_admin(studio: Studio, email: str = "boss@example.com") -> ApiUser:
     return ApiUser(user, plain)
 
 
-async def test_providers_crud_never_answers_with_the_key(studio: Studio, client: AsyncClient) -> None:
+async def test_providers_crud_never_answers_or_logs_the_key(studio: Studio, client: AsyncClient,
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
     boss = api_admin(studio)
     made = await client.post(PROVIDERS, headers=boss.headers, json={
         "kind": "openai", "name": "OpenRouter", "base_url": "https://openrouter.ai/api/v1", "api_key": KEY})
@@ -39,11 +44,19 @@ async def test_providers_crud_never_answers_with_the_key(studio: Studio, client:
     assert {p["name"] for p in listed.json()} >= {"OpenRouter", "builtin", "comfyui"}
     refused = await client.post(PROVIDERS, headers=boss.headers, json={"kind": "openai", "name": "openrouter (WORK)"})
     assert refused.status_code == 400 and "already exists" in refused.json()["fields"]["name"]
-    bad = await client.post(PROVIDERS, headers=boss.headers, json={"kind": "skynet", "name": "x"})
-    assert bad.status_code == 400
+    bad = await client.post(PROVIDERS, headers=boss.headers, json={"kind": "skynet", "name": "x", "api_key": KEY})
+    assert bad.status_code == 400 and KEY not in bad.text
+    async with running_server() as server:  # a server that refuses the key and echoes it back
+        server.route("GET", "/v1/models", reply(401, {"error": {"message": f"Incorrect API key provided: {KEY}"}}))
+        await client.patch(f"{PROVIDERS}/{body['id']}", headers=boss.headers, json={"base_url": f"{server.url}/v1"})
+        checked = await client.post(f"{PROVIDERS}/{body['id']}/test", headers=boss.headers)
+        assert server.calls("GET", "/v1/models")[0].headers["authorization"] == f"Bearer {KEY}"
+    assert checked.status_code == 200 and checked.json()["code"] == "bad_key" and KEY not in checked.text
+    assert "Incorrect API key provided: ***" in checked.json()["message"]
     gone = await client.delete(f"{PROVIDERS}/{body['id']}", headers=boss.headers)
     assert gone.status_code == 204
     assert (await client.get(f"{PROVIDERS}/{body['id']}", headers=boss.headers)).status_code == 404
+    assert "added provider 'OpenRouter' (openai)" in caplog.text and KEY not in caplog.text
 
 
 async def test_models_crud_with_json_validated_at_its_field(studio: Studio, client: AsyncClient) -> None:
@@ -72,8 +85,6 @@ async def test_models_crud_with_json_validated_at_its_field(studio: Studio, clie
 
 
 async def test_discover_lists_what_an_openai_server_offers(studio: Studio, client: AsyncClient) -> None:
-    from tests.support.provider_servers import reply, running_server
-
     boss = api_admin(studio)
     async with running_server() as server:
         server.route("GET", "/v1/models", reply(200, {"data": [{"id": "llama3.1:8b"}, {"id": "qwen2.5:7b"}]}))
