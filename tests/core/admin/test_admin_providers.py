@@ -140,3 +140,23 @@ async def test_a_placeholder_taken_over_in_another_spelling_gets_its_models_swit
     assert [(r.id, r.name) for r in fal_rows] == [(made.id, "FAL")]
     assert face.provider_id == made.id and face.is_active  # the face-consistent models are usable now
     assert seed_database(ctx.db).total == 0  # and the seed does not put a second fal row back
+
+
+async def test_stored_keys_reach_the_suggester_and_the_adapters(ctx: Context) -> None:
+    from core.admin import models
+    from core.generation.provider_setup import provider_config
+    from core.suggest.character import chat_config
+
+    seed_database(ctx.db)
+    actor = make_admin(ctx.db)
+    router = providers.create_provider(ctx, actor, {"kind": "openai", "name": "OpenRouter", "api_key": KEY,
+                                                    "base_url": "https://openrouter.ai/api/v1"})
+    chat = models.create_model(ctx, actor, {"provider_id": router.id, "model_key": "meta-llama/llama-3.1-8b",
+                                            "modality": "chat"})
+    config = chat_config(ctx, chat.id)
+    assert config is not None and (config.base_url, config.api_key, config.model) == \
+        ("https://openrouter.ai/api/v1", KEY, "meta-llama/llama-3.1-8b")
+    forge = providers.create_provider(ctx, actor, {"kind": "automatic1111", "name": "Forge",
+                                                   "base_url": "http://gpu:7860", "api_key": "me:pass word"})
+    built = provider_config(ctx.settings, stored(ctx, forge.id))
+    assert (built.extra["username"], built.extra["password"], built.base_url) == ("me", "pass word", "http://gpu:7860")
