@@ -25,10 +25,12 @@ Encode = Callable[[Any], Any]
 
 def row_encoder(table: sa.Table) -> Callable[[Mapping[str, Any]], bytes]:
     """A function from a database row (mapping by column name) to one JSON line, newline included."""
-    encoders = [(column.name, _encoder(column.type)) for column in table.columns]
+    # str(): a column named after a reserved word ("metadata") is a ``quoted_name``, which orjson
+    # refuses as a key (a str subclass)
+    encoders = [(str(column.name), column.name, _encoder(column.type)) for column in table.columns]
 
     def encode(row: Mapping[str, Any]) -> bytes:
-        doc = {name: (None if row[name] is None else fn(row[name])) for name, fn in encoders}
+        doc = {key: (None if row[name] is None else fn(row[name])) for key, name, fn in encoders}
         return orjson.dumps(doc) + b"\n"
 
     return encode

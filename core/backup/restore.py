@@ -88,10 +88,10 @@ def restore_backup(db: Database, storage: Storage, path: Path, *, actor_id: str 
 def emptiness_problems(conn: Connection, storage: Storage, actor_id: str | None) -> list[str]:
     """Why the instance is not empty (see the module's rule), one phrase each; [] when it is."""
     problems: list[str] = []
-    for model, what in ((Character, "characters"), (Job, "jobs")):
+    for model, what in ((Character, "character"), (Job, "job")):
         count = conn.execute(sa.select(sa.func.count()).select_from(model.__table__)).scalar_one()
         if count:
-            problems.append(f"{count} {what}")
+            problems.append(f"{count} {what}{'s' if count != 1 else ''}")
     users = conn.execute(sa.select(User.__table__.c.id, User.__table__.c.is_admin)).all()
     if actor_id is not None:
         extra = [u for u in users if u.id != actor_id]

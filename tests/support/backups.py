@@ -33,7 +33,7 @@ from core.config import Settings
 from core.context import Context
 from core.db import Database
 from core.events import EventBus
-from core.models import Character
+from core.models import Character, Job
 from core.seed import seed_database
 from storage.base import (
     BUCKETS,
@@ -101,6 +101,9 @@ def populate(ctx: Context, portraits_per_character: int = 2) -> Populated:
         scenes.create_scene(ctx, owner, character.id, {
             "scene_name": "Harbour at dusk", "scene_description": "Fog, lanterns.", "scene_starters": ["Look!"],
             "image_url": ctx.storage.signed_url(USER_LIBRARY, scene_key)})
+    with ctx.db.write() as session:  # a finished job: its "metadata" column is named after a reserved word
+        session.add(Job(user_id=admin.id, character_id=ids[0], status="completed", original_prompt="portrait",
+                        job_metadata={"seed": 7, "provider": "builtin", "presets": {}}))
     return Populated(admin.id, ids, token, session_token)
 
 

@@ -83,8 +83,8 @@ def _page(ctx: Context, user: User, obstacles: list[str]) -> None:
             ui.label("Restore").classes(theme.SECTION_TITLE)
             ui.label(EMPTY_RULE).classes(theme.MUTED)
             if obstacles:
-                ui.label("This instance is not empty: " + "; ".join(obstacles) + ".") \
-                    .classes("text-negative").mark("restore-refused")
+                ui.label("This instance is not empty: it has " + ", ".join(obstacles) + ".") \
+                    .classes("text-negative").props('data-testid="restore-refused"').mark("restore-refused")
             else:
                 _restore_form(user)
 
