@@ -16,14 +16,14 @@ from ui.components.theme_toggle import theme_toggle
 def app_header(user: User, *, single_user: bool, title: str = "") -> ui.header:
     with ui.header().classes(f"{theme.SURFACE} {theme.HEADER}") as header:
         ui.link("Character Studio", "/").classes("text-lg font-semibold no-underline text-primary truncate") \
-            .mark("home-link")
+            .classes("min-h-[40px] leading-[40px]").mark("home-link")  # a 40 px target on a phone
         if title:
             ui.label(f"· {title}").classes(f"{theme.MUTED} truncate max-sm:hidden")
         ui.space()
         theme_toggle()
         if user.is_admin:
-            ui.link("Admin", "/admin").classes("text-primary no-underline px-2 inline-flex items-center min-h-[40px]") \
-                .props('data-testid="admin-link"').mark("admin-link")
+            ui.button(icon="admin_panel_settings", on_click=lambda: ui.navigate.to("/admin")) \
+                .props('flat round dense aria-label="Admin" data-testid="admin-link"').mark("admin-link")
         ui.button(icon="account_circle", on_click=lambda: ui.navigate.to("/account")) \
             .props('flat round dense aria-label="Account" data-testid="account-link"').mark("account-link") \
             .tooltip(user.email)

@@ -68,11 +68,11 @@ class UsersView:
         with ui.column().classes(theme.NARROW_PAGE):
             admin_tabs("/admin/users")
             ui.label("Users").classes(theme.PAGE_TITLE)
-            self.secret_box = ui.column().classes("w-full")
-            create_user_form(self.create)
-            invite_form(self.invite, self.ctx.settings.invite_expiry_s / 86400)
+            self.secret_box = ui.column().classes("w-full scroll-mt-16")
             ui.label("Accounts").classes(theme.SECTION_TITLE)
             self.listing()
+            create_user_form(self.create)
+            invite_form(self.invite, self.ctx.settings.invite_expiry_s / 86400)
 
     @ui.refreshable_method
     def listing(self) -> None:
@@ -114,8 +114,8 @@ class UsersView:
             return exc.errors
         except StudioError as exc:
             return {"_": exc.message}
-        shown_once(self.secret_box, self.origin + invites.invite_path(plain), title="Invite link",
-                   what="Link", marker="invite-link")
+        self.show_once(self.origin + invites.invite_path(plain), title="Invite link", what="Link",
+                       marker="invite-link")
         return None
 
     async def toggle_disabled(self, row: User) -> None:
@@ -139,9 +139,15 @@ class UsersView:
         except StudioError as exc:
             ui.notify(exc.message, type="negative")
             return
-        shown_once(self.secret_box, chosen, title=f"Temporary password for {row.email}", what="Password",
-                   marker="temporary-password-value")
+        self.show_once(chosen, title=f"Temporary password for {row.email}", what="Password",
+                       marker="temporary-password-value")
         await self.reload()
+
+    def show_once(self, value: str, *, title: str, what: str, marker: str) -> None:
+        """The secret at the top of the page, scrolled to: the button that made it may be far below."""
+        shown_once(self.secret_box, value, title=title, what=what, marker=marker)
+        ui.run_javascript(f'document.getElementById("c{self.secret_box.id}")'
+                          '.scrollIntoView({block: "start", behavior: "smooth"})')
 
     async def _update(self, row: User, changes: dict[str, Any], done: str) -> None:
         try:
