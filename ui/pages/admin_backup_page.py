@@ -97,6 +97,7 @@ def _restore_form(user: User) -> None:
     async def start() -> None:
         require_admin(user)
         status.text = "Checking and restoring the archive…"
+        status.classes(replace=theme.MUTED)
         path = links.offer(user.id)
         ui.run_javascript(_UPLOAD_JS % {"path": path, "event": DONE_EVENT})
 
@@ -104,6 +105,7 @@ def _restore_form(user: User) -> None:
         answer: dict[str, Any] = event.args if isinstance(event.args, dict) else {}
         if not answer.get("success"):
             status.text = answer.get("error") or "The restore failed; nothing was changed."
+            status.classes(replace="text-negative")
             return
         rows = sum((answer.get("rows") or {}).values())
         status.text = f"Restored {rows} rows and {answer.get('files', 0)} files. Sign in with an account from it."
