@@ -4,8 +4,9 @@ seeded rows whose keys the environment carries. Keys come from :mod:`core.creden
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from core.config import Settings
 from core.credentials import credentials, is_configured
@@ -17,6 +18,7 @@ from core.workers import Workers
 
 ProviderFactory = Callable[[ApiProvider], ImageProvider]
 ACTIVATION = "provider-activation"
+MODEL_ACTIVATION = "model-activation"
 
 
 def default_factory(settings: Settings, workers: Workers) -> ProviderFactory:
@@ -59,7 +61,34 @@ def activate_configured_providers(db: Database, settings: Settings) -> list[str]
                 continue
             first_activation(session, provider)
             activated.append(provider.name)
+        _activate_models_seeded_since(session)
     return activated
+
+
+def _activate_models_seeded_since(session: Session) -> None:
+    """Models a later release seeds for a provider that is already switched on (the face-consistent ones
+    on an install whose FAL_KEY was set long ago) come on once, as they would have with the provider;
+    recorded per model, so one an admin switches off stays off."""
+    records = {(r.kind, r.key): r.created_at for r in session.exec(select(SeedRecord))}
+    for provider in session.exec(select(ApiProvider).where(col(ApiProvider.is_active))):
+        since = records.get((ACTIVATION, provider.id)) or records.get((ACTIVATION, provider.name))
+        if since is None:
+            continue
+        for model in session.exec(select(ApiModel).where(ApiModel.provider_id == provider.id)):
+            seeded = records.get(("model", f"{provider.name}:{model.model_key}")) or \
+                records.get(("model", f"{provider.kind}:{model.model_key}"))
+            if model.is_active or seeded is None or (MODEL_ACTIVATION, model.id) in records \
+                    or _naive(seeded) <= _naive(since):
+                continue
+            model.is_active = True
+            model.updated_at = utcnow()
+            session.add(model)
+            session.add(SeedRecord(kind=MODEL_ACTIVATION, key=model.id))
+
+
+def _naive(moment: datetime) -> datetime:
+    """UTC without its zone: SQLite hands timestamps back naive, PostgreSQL aware."""
+    return moment.replace(tzinfo=None)
 
 
 def activation_records(session: Session) -> set[str]:
