@@ -95,3 +95,28 @@ def test_models_page_names_a_json_mistake_at_its_field(
     expect(page.get_by_text("Not valid JSON: Expecting property name enclosed in double quotes")).to_be_visible()
     unsettled(page)
     screenshot(page, f"admin-{view}-{theme}-model-form")
+
+
+def test_dragging_a_model_onto_another_takes_its_place_in_routing_order(
+        studio_app: StudioApp, browser: Browser) -> None:
+    """HTML drag and drop in the real browser: the last image model dragged onto the first becomes the
+    most preferred, in the stored priorities. The window is tall enough for the whole list: Playwright
+    scrolls to the target mid-drag otherwise, and the drag would start on whatever is then under it."""
+    from core.admin import models
+
+    admin = studio_app.local_user()
+    before = [m for m in models.list_models(studio_app.ctx, admin) if m.modality == "image"]
+    first, last = before[0], before[-1]
+    context = browser.new_context(viewport={"width": 1440, "height": 2400})
+    try:
+        page = context.new_page()
+        page.goto(studio_app.url("/admin/models"))
+        page.wait_for_function("window.did_handshake === true")
+        rows = page.locator('[data-testid="model-row"]')
+        rows.locator(f'xpath=self::*[@data-model-id="{last.id}"]').drag_to(
+            rows.locator(f'xpath=self::*[@data-model-id="{first.id}"]'))
+        expect(rows.first).to_have_attribute("data-model-id", last.id)  # the page redrew in the new order
+    finally:
+        context.close()
+    after = [m.id for m in models.list_models(studio_app.ctx, admin) if m.modality == "image"]
+    assert after == [last.id, *[m.id for m in before[:-1]]]

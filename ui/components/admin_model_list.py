@@ -1,8 +1,10 @@
 """The models of one modality, in the order routing tries them (highest priority first).
 
-Moving a model up or down sets the priorities from the new order (``reorder_models``): the list is
-the order, and the numbers follow it. Buttons rather than dragging, so it works from a keyboard and on
-a phone alike; each button names the model it moves.
+Dragging a model onto another puts it in that one's place; the up and down buttons do the same one
+step at a time from a keyboard (each names the model it moves). Either way the priorities are set
+from the new order (``reorder_models``): the list is the order, and the numbers follow it. The drag
+is the browser's own (HTML drag and drop): the dragged model's id travels in the drag's data and
+only the drop is sent to the server.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class ModelActions:
     delete: ModelAction
     toggle: Callable[[ModelView, bool], Awaitable[None]]
     move: Callable[[ModelView, int], Awaitable[None]]  # -1 up (preferred), +1 down
+    drop: Callable[[str, ModelView], Awaitable[None]]  # the dragged model's id, dropped on this one
 
 
 def model_list(title: str, rows: list[ModelView], actions: ModelActions) -> None:
@@ -36,8 +39,19 @@ def model_list(title: str, rows: list[ModelView], actions: ModelActions) -> None
             _row(row, actions, first=index == 0, last=index == len(rows) - 1)
 
 
+DRAG_JS = "(e) => { e.dataTransfer.setData('text/x-studio-model', %r); e.dataTransfer.effectAllowed = 'move'; }"
+DROP_JS = ("(e) => { const id = e.dataTransfer.getData('text/x-studio-model'); "
+           "if (id) { e.preventDefault(); emit(id); } }")
+OVER_JS = "(e) => { if (e.dataTransfer.types.includes('text/x-studio-model')) e.preventDefault(); }"
+
+
 def _row(row: ModelView, actions: ModelActions, *, first: bool, last: bool) -> None:
-    with ui.item().classes("gap-2 max-sm:px-2").mark(f"model-row model-{row.id}"):
+    item = ui.item().classes("gap-2 max-sm:px-2 cursor-move").mark(f"model-row model-{row.id}") \
+        .props(f'draggable=true data-testid="model-row" data-model-id="{row.id}"')
+    item.on("dragstart", js_handler=DRAG_JS % row.id)
+    item.on("dragover", js_handler=OVER_JS)
+    item.on("drop", lambda e: actions.drop(str(e.args), row), js_handler=DROP_JS)
+    with item:
         with ui.item_section().props("side"):
             up = ui.button(icon="arrow_upward", on_click=lambda: actions.move(row, -1)) \
                 .props(f'flat round dense aria-label="Move {row.display_name} up"') \

@@ -55,7 +55,8 @@ class ModelsView:
         self.user = user
         self.rows = rows
         self.providers = providers
-        self.actions = ModelActions(edit=self.edit, delete=self.delete, toggle=self.toggle, move=self.move)
+        self.actions = ModelActions(edit=self.edit, delete=self.delete, toggle=self.toggle, move=self.move,
+                                    drop=self.drop)
 
     def build(self) -> None:
         with ui.column().classes(theme.NARROW_PAGE):
@@ -119,6 +120,17 @@ class ModelsView:
         if not 0 <= target < len(order):
             return
         order[index], order[target] = order[target], order[index]
+        await self._call(admin_models.reorder_models, self.ctx, self.user, order)
+
+    async def drop(self, dragged_id: str, target: ModelView) -> None:
+        """A model dragged onto ``target`` takes its place (within one modality: a drag from the other
+        list, or from outside the page, is ignored)."""
+        order = [r.id for r in self._of(target.modality)]
+        if dragged_id == target.id or dragged_id not in order:
+            return
+        from_above = order.index(dragged_id) < order.index(target.id)  # then it lands below the target
+        order.remove(dragged_id)
+        order.insert(order.index(target.id) + (1 if from_above else 0), dragged_id)
         await self._call(admin_models.reorder_models, self.ctx, self.user, order)
 
     async def delete(self, row: ModelView) -> None:
