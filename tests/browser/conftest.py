@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from core import characters
 from core.models import Character
 from tests.support.app_process import CHROMIUM, CHROMIUM_ARGS, StudioApp, start_studio
-from tests.support.browser import ARTIFACTS, DESKTOP, MOBILE, MakeCharacter, Screenshot, unsettled
+from tests.support.browser import ARTIFACTS, DESKTOP, MOBILE, VIEWS, MakeCharacter, Screenshot, unsettled
 
 DESCRIPTION = "A wandering cartographer who maps places that do not exist yet, kind but restless and curious."
 _names = itertools.count(1)
@@ -64,6 +64,23 @@ def new_context(browser: Browser) -> Iterator[Callable[[dict[str, int]], Browser
     def make(viewport: dict[str, int]) -> BrowserContext:
         context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
         context.set_default_timeout(10_000)
+        opened.append(context)
+        return context
+
+    yield make
+    for context in opened:
+        context.close()
+
+
+@pytest.fixture
+def make_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """``make_context(view, theme="light")``: a context for ``"desktop"`` (1440×900) or ``"phone"``
+    (390×844, touch) in a colour scheme; every one is closed at the end of the test."""
+    opened: list[BrowserContext] = []
+
+    def make(view: str, theme: str = "light") -> BrowserContext:
+        context = browser.new_context(color_scheme=theme, **VIEWS[view])  # type: ignore[arg-type]
+        context.set_default_timeout(15_000)
         opened.append(context)
         return context
 

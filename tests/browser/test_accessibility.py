@@ -14,23 +14,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from core import characters, scenes
 from core.models import Character
 from tests.support.app_process import StudioApp, start_studio
-from tests.support.browser import MOBILE, WIDE, Screenshot, axe_violations, describe_violations, unsettled
+from tests.support.browser import Screenshot, axe_violations, describe_violations, unsettled
 
 pytestmark = pytest.mark.browser
 
-VIEWS: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": WIDE},
-    "phone": {"viewport": MOBILE, "has_touch": True, "is_mobile": True},
-}
 DARK_BODY = re.compile(r"\bbody--dark\b")
 
 MakeContext = Callable[[str, str], BrowserContext]
@@ -62,20 +57,6 @@ def shown_character(studio_app: StudioApp, api_token: str) -> Character:
                                           "scene_description": "Glass on every side, the sea below."})
     return characters.get_character(ctx, me, row.id)
 
-
-@pytest.fixture
-def make_context(browser: Browser) -> Iterator[MakeContext]:
-    opened: list[BrowserContext] = []
-
-    def make(view: str, theme: str) -> BrowserContext:
-        context = browser.new_context(color_scheme=theme, **VIEWS[view])  # type: ignore[arg-type]
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        context.close()
 
 
 class Scanner:

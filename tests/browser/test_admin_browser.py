@@ -5,22 +5,17 @@ Screenshots: tests/artifacts/admin-<view>-<theme>-<page>.png."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, expect
 
 from core.admin import providers
 from tests.support.app_process import StudioApp
-from tests.support.browser import MOBILE, WIDE, Screenshot, axe_violations, describe_violations, unsettled
+from tests.support.browser import VIEWS, Screenshot, axe_violations, describe_violations, unsettled
 
 pytestmark = pytest.mark.browser
 
-VIEWS: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": WIDE},
-    "phone": {"viewport": MOBILE, "has_touch": True, "is_mobile": True},
-}
 
 
 @pytest.fixture(scope="module")
@@ -33,20 +28,6 @@ def unreachable(studio_app: StudioApp) -> str:
         "kind": "comfyui", "name": "Offline GPU box", "base_url": f"http://127.0.0.1:{port}"})
     return f"{view.id}:{port}"
 
-
-@pytest.fixture
-def make_context(browser: Browser) -> Iterator[Callable[[str, str], BrowserContext]]:
-    opened: list[BrowserContext] = []
-
-    def make(view: str, theme: str) -> BrowserContext:
-        context = browser.new_context(color_scheme=theme, **VIEWS[view])  # type: ignore[arg-type]
-        context.set_default_timeout(10_000)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        context.close()
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -8,25 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from core import auth, characters
 from core.admin import invites
 from core.models import User
 from tests.support.app_process import StudioApp, start_studio
-from tests.support.browser import MOBILE, WIDE, Screenshot, axe_violations, describe_violations, unsettled
+from tests.support.browser import VIEWS, Screenshot, axe_violations, describe_violations, unsettled
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct horse battery"
 BOSS = "boss@example.com"
-VIEWS: dict[str, dict[str, Any]] = {
-    "desktop": {"viewport": WIDE},
-    "phone": {"viewport": MOBILE, "has_touch": True, "is_mobile": True},
-}
 DARK_BODY = re.compile(r"\bbody--dark\b")
 MakeContext = Callable[[str, str], BrowserContext]
 # Every visible control (buttons, links, checkboxes, in the header too): its name and its size in px.
@@ -48,20 +43,6 @@ def signed_app() -> Iterator[StudioApp]:
     finally:
         app.stop()
 
-
-@pytest.fixture
-def make_context(browser: Browser) -> Iterator[MakeContext]:
-    opened: list[BrowserContext] = []
-
-    def make(view: str, theme: str) -> BrowserContext:
-        context = browser.new_context(color_scheme=theme, **VIEWS[view])  # type: ignore[arg-type]
-        context.set_default_timeout(15_000)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        context.close()
 
 
 def sign_in(page: Page, app: StudioApp, email: str) -> None:

@@ -10,16 +10,16 @@ Ctrl+Enter in the prompt starts a generation. Screenshots go to tests/artifacts/
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from core import portraits, scenes
 from core.models import Character
 from tests.support.app_process import StudioApp, wait_until
-from tests.support.browser import MOBILE, WIDE, MakeCharacter, Screenshot, unsettled
+from tests.support.browser import MakeCharacter, Screenshot, unsettled
 from tests.support.provider_servers import png_bytes
 
 pytestmark = pytest.mark.browser
@@ -58,23 +58,6 @@ FOCUS_RING_JS = """() => {
           focusVisible: el.matches(':focus-visible')};
 }"""
 
-
-@pytest.fixture
-def make_context(browser: Browser) -> Iterator[Callable[[str], BrowserContext]]:
-    """``make_context('phone' | 'desktop')``; every context is closed at the end of the test."""
-    opened: list[BrowserContext] = []
-    views: dict[str, dict[str, Any]] = {"phone": {"viewport": MOBILE, "has_touch": True, "is_mobile": True},
-                                        "desktop": {"viewport": WIDE}}
-
-    def make(view: str) -> BrowserContext:
-        context = browser.new_context(**views[view])
-        context.set_default_timeout(10_000)
-        opened.append(context)
-        return context
-
-    yield make
-    for context in opened:
-        context.close()
 
 
 def stored_portrait(app: StudioApp, character: Character, number: int, prompt: str | None = None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page
@@ -56,6 +57,11 @@ def settle(page: Page, timeout: float = 5_000) -> None:
 # Accessibility scans (axe-core, bundled by axe-playwright-python): what a person using a screen reader
 # or a keyboard, or one with low vision, cannot use. "serious" and "critical" fail a test.
 WIDE = {"width": 1440, "height": 900}  # the desktop size
+# The two ways the studio is judged: a desktop window, and a touch phone below the 768 px breakpoint.
+VIEWS: dict[str, dict[str, Any]] = {
+    "desktop": {"viewport": WIDE},
+    "phone": {"viewport": MOBILE, "has_touch": True, "is_mobile": True},
+}
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
