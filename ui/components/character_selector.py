@@ -29,7 +29,7 @@ class CharacterSelector(ui.select):
         super().__init__(selector_options([], current_id, current_name), value=current_id or NEW,
                          on_change=lambda e: self._go(e.value))
         self.props('dense outlined options-dense data-testid="character-selector"') \
-            .classes("min-w-[9rem] max-w-[16rem]")
+            .classes("min-w-[9rem] max-w-[16rem] max-md:min-w-0 max-md:flex-1")  # a phone: what the bar leaves
 
     def follow(self, state: CharacterState) -> None:
         """Name and select the state's character as it is created and renamed."""

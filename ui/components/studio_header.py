@@ -13,7 +13,6 @@ from nicegui import ui
 
 from core.cards.export import EXPORT_FORMATS
 from core.cards.importer import ACCEPTED_SUFFIXES
-from ui import theme
 from ui.components.card_menu import FORMAT_LABELS, export_menu, import_card_button
 from ui.components.character_selector import character_selector
 from ui.components.deferred import Deferred, after_connect
@@ -50,14 +49,14 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
         ui.button("Template", icon="style", on_click=actions.templates) \
             .props('flat dense no-caps data-testid="start-from-template"').mark("start-from-template") \
             .classes("max-md:hidden").tooltip("Apply a template (undo from its notification)")
-        ui.space()
+        ui.space().classes("max-md:hidden")  # a phone: the switcher takes what the bar leaves
         save_status_badge(state, actions.reload_theirs, actions.overwrite)
         ui.button(icon="visibility", on_click=actions.preview) \
             .props('flat round dense aria-label="Preview"').tooltip("Preview").classes("max-md:hidden") \
             .bind_visibility_from(state, "character_id", backward=bool)
         export_menu(actions.export_card).bind_visibility_from(state, "character_id", backward=bool) \
             .classes("max-md:hidden")  # on a phone: in the ⋮ menu
-        theme_toggle().classes("max-md:hidden")  # a phone's bar is full: its pages' headers have it
+        theme_toggle()  # one theme-toggle on every page and at every size
         _phone_menu(state, actions, max_upload_bytes)
         # the phone's one Save (the sidebar's is hidden there)
         ui.button("Save", on_click=actions.save) \
@@ -67,8 +66,8 @@ def studio_header(state: CharacterState, actions: HeaderActions, *, max_upload_b
 
 
 def _phone_menu(state: CharacterState, actions: HeaderActions, max_upload_bytes: int) -> None:
-    """On a phone the bar keeps back, the switcher, the badge and Save (each a 40 px target);
-    Template, Preview and the card's import and export live in a ⋮ menu. The menu and its file
+    """On a phone the bar keeps back, the switcher, the badge, the theme toggle and Save (each a 40 px
+    target); Template, Preview and the card's import and export live in a ⋮ menu. The menu and its file
     picker only work in a connected browser, so they are built once connected."""
     anchor = ui.context.slot.parent  # the header: the hidden picker must not sit inside a button
     pickers: list[FilePicker] = []
@@ -94,17 +93,6 @@ def _phone_menu(state: CharacterState, actions: HeaderActions, max_upload_bytes:
                 ui.menu_item(f"Export: {FORMAT_LABELS.get(fmt, fmt)}", lambda f=fmt: actions.export_card(f)) \
                     .props(f'data-testid="menu-export-{fmt}"').mark(f"menu-export-{fmt}") \
                     .bind_visibility_from(state, "character_id", backward=bool)
-            _theme_item()
 
     after_connect(Deferred(anchor, build_picker), Deferred(button, build))
 
-
-def _theme_item() -> None:
-    """The phone's theme switch (the bar has no room for the toggle): says the mode, cycles it."""
-    def cycle() -> None:
-        chosen = theme.next_mode(theme.current_mode())
-        theme.set_mode(chosen)
-        label.text = theme.mode_label(chosen)
-
-    with ui.menu_item(on_click=cycle).props('data-testid="menu-theme"').mark("menu-theme"):
-        label = ui.item_section(theme.mode_label(theme.current_mode()))
