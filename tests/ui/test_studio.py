@@ -8,7 +8,7 @@ from nicegui.testing import User
 from core import auth, characters, portraits
 from tests.support.factories import DESCRIPTION
 from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import open_studio, own_character
 from tests.support.waiting import eventually
 
 
@@ -26,14 +26,9 @@ async def test_another_users_character_is_not_found(user: User) -> None:
     await user.should_see("Character not found")
 
 
-def _own_character(**fields):  # type: ignore[no-untyped-def]
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION, **fields})
-
 
 async def test_editing_saves_by_itself_after_the_debounce(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     await user.should_see("Saved")
     user.find(marker="character-name").type(" Vale")
@@ -43,7 +38,7 @@ async def test_editing_saves_by_itself_after_the_debounce(user: User) -> None:
 
 
 async def test_generate_adds_a_primary_tile_and_sets_the_avatar(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="generate-button").click()
     await user.should_see(marker="portrait-tile", retries=100)
@@ -52,7 +47,7 @@ async def test_generate_adds_a_primary_tile_and_sets_the_avatar(user: User) -> N
 
 
 async def test_set_primary_moves_the_star_and_delete_promotes(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     first = portraits.add_portrait(ctx, owner, character.id, image_url="/a.png")
     second = portraits.add_portrait(ctx, owner, character.id, image_url="/b.png")
     await open_studio(user, f"/studio/{character.id}")
@@ -83,7 +78,7 @@ def _has(user: User, marker: str) -> bool:
 
 
 async def test_the_gallery_shows_48_and_loads_more_on_demand(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     for index in range(60):
         portraits.add_portrait(ctx, owner, character.id, image_url=f"/p{index}.png")
     await open_studio(user, f"/studio/{character.id}")
@@ -95,7 +90,7 @@ async def test_the_gallery_shows_48_and_loads_more_on_demand(user: User) -> None
 
 
 async def test_a_new_order_made_elsewhere_redraws_the_gallery(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     added = [portraits.add_portrait(ctx, owner, character.id, image_url=f"/o{i}.png") for i in range(3)]
     await open_studio(user, f"/studio/{character.id}")
     order = [added[0].id, added[2].id, added[1].id]
@@ -113,7 +108,7 @@ def _tile_ids(user: User) -> list[str]:
 
 
 async def test_regenerate_in_the_lightbox_reuses_the_portraits_presets(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     portraits.add_portrait(ctx, owner, character.id, image_url="/a.png", prompt="by the window",
                            generation_metadata={"presets": {"pose": "sitting", "expression": "smiling",
                                                             "bogus": "dropped"}})
@@ -129,7 +124,7 @@ async def test_regenerate_in_the_lightbox_reuses_the_portraits_presets(user: Use
 
 
 async def test_arrow_keys_step_through_the_lightbox_only_while_it_is_open(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     for name in ("a", "b", "c"):
         portraits.add_portrait(ctx, owner, character.id, image_url=f"/{name}.png", prompt=f"portrait {name}")
     await open_studio(user, f"/studio/{character.id}")

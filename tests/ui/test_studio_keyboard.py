@@ -4,17 +4,14 @@ on a button inside a tile stays that button's); the browser test checks the real
 
 from __future__ import annotations
 
-from typing import Any
-
 from nicegui import ui
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
-from core import auth, characters, portraits
+from core import auth, portraits
 from core.templates import list_templates
-from tests.support.factories import DESCRIPTION
 from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import open_studio, own_character
 from tests.support.waiting import eventually
 from ui.components.activate import ENTER, SPACE
 from ui.components.portrait_tile import PortraitTile
@@ -22,12 +19,6 @@ from ui.components.portrait_tile import PortraitTile
 CTRL_ENTER = "keydown.enter.ctrl.prevent"
 META_ENTER = "keydown.enter.meta.prevent"
 
-
-def _own_character(**fields: Any) -> tuple[Any, Any, Any]:
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION,
-                                                                **fields})
 
 
 def _tile_button(user: User, portrait_id: str) -> ui.element:
@@ -38,7 +29,7 @@ def _tile_button(user: User, portrait_id: str) -> ui.element:
 
 
 async def test_a_tile_is_a_named_button_that_enter_and_space_open(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     first = portraits.add_portrait(ctx, owner, character.id, image_url="/a.png", prompt="first take")
     portraits.add_portrait(ctx, owner, character.id, image_url="/b.png", prompt="second take")
     await open_studio(user, f"/studio/{character.id}")
@@ -60,7 +51,7 @@ async def test_a_tile_is_a_named_button_that_enter_and_space_open(user: User) ->
 
 
 async def test_enter_on_the_add_tile_generates_a_portrait(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     (add_tile,) = user.find(marker="add-portrait-tile").elements
     assert add_tile.props["role"] == "button" and add_tile.props["aria-label"] == "Generate a new portrait"
@@ -71,7 +62,7 @@ async def test_enter_on_the_add_tile_generates_a_portrait(user: User) -> None:
 
 
 async def test_ctrl_enter_and_cmd_enter_in_the_prompt_generate(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="prompt-input").type("on a rainy pier").trigger(CTRL_ENTER)
     await eventually(lambda: portraits.count_portraits(ctx, owner, character.id) == 1, within=20,
@@ -101,7 +92,7 @@ async def test_enter_on_a_template_card_applies_it_and_the_first_card_takes_the_
 
 
 async def test_dialogs_start_on_their_first_field(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     portraits.add_portrait(ctx, owner, character.id, image_url="/a.png")
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()

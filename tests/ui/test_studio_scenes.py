@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from nicegui.testing import User
 
-from core import auth, characters, scenes
-from tests.support.factories import DESCRIPTION
-from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
-
-
-def _own_character() -> tuple[Any, Any, Any]:
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION})
+from core import scenes
+from tests.support.studio_pages import open_studio, own_character
 
 
 async def test_create_edit_and_delete_a_scene(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()
     await user.should_see(marker="no-scenes")
@@ -63,7 +53,7 @@ async def test_create_edit_and_delete_a_scene(user: User) -> None:
 
 
 async def test_cancelling_the_delete_keeps_the_scene(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     scenes.create_scene(ctx, owner, character.id, {"scene_name": "Library"})
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
@@ -76,7 +66,7 @@ async def test_cancelling_the_delete_keeps_the_scene(user: User) -> None:
 
 
 async def test_a_scene_without_a_name_shows_the_error_under_the_field(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
     user.find(marker="add-scene").click()
@@ -89,7 +79,7 @@ async def test_a_scene_without_a_name_shows_the_error_under_the_field(user: User
 
 
 async def test_a_scene_made_elsewhere_appears_without_reload(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()  # the Scenes panel is built when first shown
     await user.should_see(marker="no-scenes")

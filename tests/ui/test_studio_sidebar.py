@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pillow_heif
-from nicegui import ElementFilter, ui
+from nicegui import ui
 from nicegui.testing import User
 from PIL import Image
 
@@ -18,7 +18,7 @@ from core.reference_images import upload_reference
 from core.templates import list_templates
 from tests.support.factories import DESCRIPTION
 from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import chips, field_value, open_studio, own_character
 from tests.support.uploads import upload_through
 from tests.support.waiting import eventually
 
@@ -27,22 +27,7 @@ async def _eventually(condition: Callable[[], Any], within: float = 10.0, what: 
     await eventually(condition, within=within, what=what)
 
 
-def _own_character(**fields: Any) -> tuple[Any, Any, Any]:
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION, **fields})
 
-
-def _value(user: User, marker: str) -> Any:
-    (element,) = user.find(marker=marker).elements
-    return element.value  # type: ignore[attr-defined]
-
-
-def _chips(user: User, marker: str) -> list[str]:
-    """The tag chips shown for one tag field (an empty list is a valid answer, unlike ``user.find``)."""
-    assert user.client
-    with user.client:
-        return sorted(chip.text for chip in ElementFilter(kind=ui.chip, marker=f"{marker}-chip", local_scope=False))
 
 
 async def test_create_from_template_fills_the_form_and_save_stores_it(user: User) -> None:
@@ -56,7 +41,7 @@ async def test_create_from_template_fills_the_form_and_save_stores_it(user: User
     user.find(marker="template-cozy-barista").click()
     await user.should_see(template.template_data["description"])
     await user.should_not_see(marker="template-selector")  # the dialog closed and is gone
-    assert _chips(user, "appearance-tags") == sorted(template.template_data["appearance_tags"])
+    assert sorted(chips(user, "appearance-tags")) == sorted(template.template_data["appearance_tags"])
     user.find(marker="character-name").type("Juno")
     user.find(marker="save-button").click()
     await user.should_see("Character saved")
@@ -68,32 +53,32 @@ async def test_create_from_template_fills_the_form_and_save_stores_it(user: User
 
 
 async def test_suggest_proposes_a_description_that_accept_fills_in(user: User) -> None:
-    ctx, owner, character = _own_character(description="")
+    ctx, owner, character = own_character(description="")
     await open_studio(user, f"/studio/{character.id}")
-    assert _value(user, "character-description") == ""
+    assert field_value(user, "character-description") == ""
     user.find(marker="suggest-description").click()
     await user.should_see(marker="suggest-proposal")
     (button,) = user.find(marker="suggest-description").elements
     await _eventually(lambda: button.enabled, what="the suggest button to finish")
     (shown,) = user.find(marker="suggest-proposal-value").elements
     suggested = shown.text  # type: ignore[attr-defined]
-    assert suggested and _value(user, "character-description") == ""  # proposed, not written
+    assert suggested and field_value(user, "character-description") == ""  # proposed, not written
     user.find(marker="suggest-accept").click()
-    assert _value(user, "character-description") == suggested
+    assert field_value(user, "character-description") == suggested
     await _eventually(lambda: characters.get_character(ctx, owner, character.id).description == suggested,
                       what="the accepted suggestion to auto-save")
 
 
 async def test_appearance_tags_add_trim_ignore_duplicates_and_remove(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     tag_input = user.find(marker="appearance-tags-input")
     tag_input.type("  Red   hair ").trigger("keydown.enter")
     await user.should_see("Red hair", kind=ui.chip)
-    assert _value(user, "appearance-tags-input") == ""
+    assert field_value(user, "appearance-tags-input") == ""
     tag_input.type("RED HAIR").trigger("keydown.enter")
-    assert _chips(user, "appearance-tags") == ["Red hair"]
-    assert _value(user, "appearance-tags-input") == ""
+    assert sorted(chips(user, "appearance-tags")) == ["Red hair"]
+    assert field_value(user, "appearance-tags-input") == ""
 
     user.find(marker="clothing-tags-input").type("trench coat").trigger("keydown.enter")
     await user.should_see("trench coat", kind=ui.chip)
@@ -109,28 +94,28 @@ async def test_appearance_tags_add_trim_ignore_duplicates_and_remove(user: User)
 
 
 async def test_a_too_long_tag_shows_the_reason_and_is_not_added(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     long_tag = "x" * 41
     user.find(marker="appearance-tags-input").type(long_tag).trigger("keydown.enter")
     await user.should_see("A tag can be at most 40 characters (this one has 41)")
-    assert _chips(user, "appearance-tags") == []
-    assert _value(user, "appearance-tags-input") == long_tag  # kept, so it can be shortened
+    assert sorted(chips(user, "appearance-tags")) == []
+    assert field_value(user, "appearance-tags-input") == long_tag  # kept, so it can be shortened
 
 
 async def test_one_tag_too_many_shows_the_limit(user: User) -> None:
     full = [f"tag {i}" for i in range(TAG_MAX_COUNT)]
-    ctx, owner, character = _own_character(appearance_tags=full)
+    ctx, owner, character = own_character(appearance_tags=full)
     await open_studio(user, f"/studio/{character.id}")
-    assert len(_chips(user, "appearance-tags")) == TAG_MAX_COUNT
+    assert len(sorted(chips(user, "appearance-tags"))) == TAG_MAX_COUNT
     user.find(marker="appearance-tags-input").type("one more").trigger("keydown.enter")
     await user.should_see(f"At most {TAG_MAX_COUNT} tags")
-    assert len(_chips(user, "appearance-tags")) == TAG_MAX_COUNT
+    assert len(sorted(chips(user, "appearance-tags"))) == TAG_MAX_COUNT
     assert characters.get_character(ctx, owner, character.id).appearance_tags == full
 
 
 async def test_preset_chip_adds_its_tags(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     assert len(user.find(marker="appearance-preset").elements) == 8
     user.find(marker="appearance-preset-gothic").click()
@@ -150,7 +135,7 @@ async def test_model_selector_lists_the_offline_renderer_and_choice_is_shared(us
 
 
 async def test_heic_reference_upload_turns_on_image_match_mode(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     await user.should_not_see(marker="image-match-mode")
     assert await upload_through(user, "reference-upload", "face.heic", _heic_bytes(), "image/heic") == 200
@@ -169,7 +154,7 @@ async def test_heic_reference_upload_turns_on_image_match_mode(user: User) -> No
 
 
 async def test_generate_portrait_from_the_sidebar_sets_the_avatar(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     await user.should_not_see(marker="avatar-image")
     user.find(marker="generate-portrait").click()
@@ -186,7 +171,7 @@ def _heic_bytes() -> bytes:
 
 
 async def test_library_picks_a_stored_image_as_the_reference(user: User) -> None:
-    ctx, owner, first = _own_character()
+    ctx, owner, first = own_character()
     await upload_reference(ctx, owner, first.id, _heic_bytes())
     second = characters.create_character(ctx, owner, {"name": "Juno", "description": DESCRIPTION})
     await open_studio(user, f"/studio/{second.id}")

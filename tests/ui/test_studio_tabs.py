@@ -10,7 +10,7 @@ from nicegui.testing import User
 from core import auth, characters
 from tests.support.factories import DESCRIPTION
 from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import field_value, open_studio
 from tests.support.waiting import eventually
 
 
@@ -23,9 +23,6 @@ async def _two_tabs_on_one_character(first: User, second: User) -> tuple[Any, An
     return ctx, owner, character
 
 
-def _value(user: User, marker: str) -> str:
-    return next(iter(user.find(marker=marker).elements)).value
-
 
 async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
         create_user: Callable[[], User]) -> None:
@@ -35,8 +32,8 @@ async def test_a_save_in_one_tab_reaches_the_other_without_clobbering_it(
     first.find(marker="character-name").clear().type("Mira Vale")
     await eventually(lambda: characters.get_character(ctx, owner, character.id).name == "Mira Vale",
                      what="the first tab's auto-save")
-    await eventually(lambda: _value(second, "character-name") == "Mira Vale", what="the name in the second tab")
-    assert _value(second, "character-description").startswith("My own unsaved description")
+    await eventually(lambda: field_value(second, "character-name") == "Mira Vale", what="the name in the second tab")
+    assert field_value(second, "character-description").startswith("My own unsaved description")
     await eventually(lambda: characters.get_character(ctx, owner, character.id).description.startswith("My own"),
                      what="the second tab's own save")
     stored = characters.get_character(ctx, owner, character.id)
@@ -53,7 +50,7 @@ async def test_both_tabs_editing_one_field_gives_a_conflict_that_keeps_the_text(
                      what="one tab to report the conflict")
     loser = first if _has(first, "Conflict") else second
     kept = "From tab one" if loser is first else "From tab two"
-    assert _value(loser, "character-name") == kept  # the person's text survives
+    assert field_value(loser, "character-name") == kept  # the person's text survives
     loser.find("Overwrite").click()
     await eventually(lambda: characters.get_character(ctx, owner, character.id).name == kept, within=10,
                      what="the overwrite to land")

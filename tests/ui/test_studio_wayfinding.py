@@ -13,22 +13,13 @@ from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 
-from core import auth, characters, portraits, scenes
-from tests.support.factories import DESCRIPTION
+from core import characters, portraits, scenes
 from tests.support.provider_servers import png_bytes
-from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import chips, open_studio, own_character
 from tests.support.waiting import eventually
 from ui.components.activate import ENTER
 from ui.components.file_picker import UPLOAD_PATH, FilePicker, failure_message, rejection_message
 from ui.components.portrait_tile import PortraitTile
-
-
-def _own_character(**fields: Any) -> tuple[Any, Any, Any]:
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION,
-                                                                **fields})
 
 
 def _dialog_open(user: User, marker: str) -> bool:
@@ -58,7 +49,7 @@ class _Seen:
 
 
 async def test_clicking_a_scene_card_or_pressing_enter_on_it_opens_the_scene(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     scene = scenes.create_scene(ctx, owner, character.id, {"scene_name": "Rainy harbour",
                                                            "scene_description": "Fog and a lighthouse."})
     await open_studio(user, f"/studio/{character.id}")
@@ -78,7 +69,7 @@ async def test_clicking_a_scene_card_or_pressing_enter_on_it_opens_the_scene(use
 
 
 async def test_a_scene_image_closes_the_dialog_shows_progress_on_its_card_and_says_when_ready(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     scene = scenes.create_scene(ctx, owner, character.id, {"scene_name": "Rainy harbour"})
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()
@@ -105,7 +96,7 @@ async def test_a_scene_image_closes_the_dialog_shows_progress_on_its_card_and_sa
 
 
 async def test_a_portrait_downloads_under_the_characters_name_and_number(user: User) -> None:
-    ctx, owner, character = _own_character(name="Iris Vale")
+    ctx, owner, character = own_character(name="Iris Vale")
     made = []
     for number in range(3):
         key = f"{owner.id}/portraits/{character.id}/job{number}.png"
@@ -128,20 +119,15 @@ async def test_a_portrait_downloads_under_the_characters_name_and_number(user: U
 # -- tags and presets --------------------------------------------------------------------------------
 
 
-def _chips(user: User, marker: str) -> list[str]:
-    assert user.client
-    with user.client:
-        return [chip.text for chip in ElementFilter(kind=ui.chip, marker=f"{marker}-chip", local_scope=False)]
-
 
 async def test_commas_split_tags_typed_or_pasted(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="appearance-tags-input").type("red hair, green eyes").trigger("keydown.enter")
-    await eventually(lambda: _chips(user, "appearance-tags") == ["red hair", "green eyes"], what="two tags")
+    await eventually(lambda: chips(user, "appearance-tags") == ["red hair", "green eyes"], what="two tags")
     (field,) = user.find(marker="clothing-tags-input").elements
     field.set_value("long coat,  scarf ,")  # a paste: the whole text arrives at once
-    await eventually(lambda: _chips(user, "clothing-tags") == ["long coat", "scarf"], what="the pasted tags")
+    await eventually(lambda: chips(user, "clothing-tags") == ["long coat", "scarf"], what="the pasted tags")
     assert field.value == ""
     await user.should_see("Saved", retries=40)
     stored = characters.get_character(ctx, owner, character.id)
@@ -149,17 +135,17 @@ async def test_commas_split_tags_typed_or_pasted(user: User) -> None:
 
 
 async def test_a_refused_part_stays_in_the_input_with_its_reason(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     too_long = "x" * 200
     user.find(marker="appearance-tags-input").type(f"freckles, {too_long}").trigger("keydown.enter")
-    await eventually(lambda: _chips(user, "appearance-tags") == ["freckles"], what="the first tag")
+    await eventually(lambda: chips(user, "appearance-tags") == ["freckles"], what="the first tag")
     (field,) = user.find(marker="appearance-tags-input").elements
     assert field.value == too_long and field.error and "at most" in field.error
 
 
 async def test_a_preset_chip_shows_when_it_is_applied_and_removing_it_removes_its_tags(user: User) -> None:
-    ctx, owner, character = _own_character(appearance_tags=["freckles"])
+    ctx, owner, character = own_character(appearance_tags=["freckles"])
     await open_studio(user, f"/studio/{character.id}")
     (gothic,) = user.find(marker="appearance-preset-gothic").elements
     assert gothic.props["aria-pressed"] == "false" and "outline" in gothic.props
@@ -167,21 +153,21 @@ async def test_a_preset_chip_shows_when_it_is_applied_and_removing_it_removes_it
     await user.should_see("pale skin", kind=ui.chip)
     assert gothic.props["aria-pressed"] == "true" and "outline" not in gothic.props
     assert gothic.props["icon"] == "check"
-    added = [t for t in _chips(user, "appearance-tags") if t != "freckles"] + _chips(user, "clothing-tags")
+    added = [t for t in chips(user, "appearance-tags") if t != "freckles"] + chips(user, "clothing-tags")
 
     user.find(marker="appearance-tags-input").type("more freckles").trigger("keydown.enter")  # a tag by hand
     user.find(marker="appearance-preset-gothic").click()  # applied: a second click removes it
     await user.should_not_see("pale skin", kind=ui.chip)
     assert gothic.props["aria-pressed"] == "false"
-    assert _chips(user, "appearance-tags") == ["freckles", "more freckles"]  # the others stay
-    assert not any(t in _chips(user, "clothing-tags") for t in added)
+    assert chips(user, "appearance-tags") == ["freckles", "more freckles"]  # the others stay
+    assert not any(t in chips(user, "clothing-tags") for t in added)
     await user.should_see("Saved", retries=40)
     stored = characters.get_character(ctx, owner, character.id)
     assert stored.appearance_tags == ["freckles", "more freckles"] and stored.clothing_tags == []
 
 
 async def test_removing_one_of_a_presets_tags_by_hand_shows_it_as_not_applied(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="appearance-preset-gothic").click()
     await user.should_see("pale skin", kind=ui.chip)
@@ -211,7 +197,7 @@ def small_uploads(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 async def test_a_file_over_the_limit_is_refused_in_one_sentence(small_uploads: None, user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     (picker,) = user.find(marker="prompt-reference-upload").elements
     assert isinstance(picker, FilePicker)
@@ -228,7 +214,7 @@ async def test_a_file_over_the_limit_is_refused_in_one_sentence(small_uploads: N
 
 
 async def test_a_file_that_is_not_an_image_is_refused_in_one_sentence(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     (picker,) = user.find(marker="reference-upload").elements
     assert isinstance(picker, FilePicker)

@@ -10,42 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from core import auth, characters
+from core import characters
 from core.suggest.tags import near_duplicate
 from tests.support.factories import DESCRIPTION
-from tests.support.served_app import running_studio
-from tests.support.studio_pages import open_studio
+from tests.support.studio_pages import chips, field_value, open_studio, own_character, texts
 from tests.support.waiting import eventually
 from tests.ui.test_async_boundary import statements_on_the_loop
 
 OWN_FIRST_MESSAGE = "*Mira slides a cup across the counter.* \"You look like a cinnamon person. Am I right?\""
 
 
-def _own_character(**fields: Any) -> tuple[Any, Any, Any]:
-    ctx = running_studio().ctx
-    owner = auth.local_user(ctx.db)
-    return ctx, owner, characters.create_character(ctx, owner, {"name": "Mira", "description": DESCRIPTION, **fields})
 
 
-def _value(user: User, marker: str) -> Any:
-    (element,) = user.find(marker=marker).elements
-    return element.value  # type: ignore[attr-defined]
-
-
-def _texts(user: User, marker: str) -> list[str]:
-    """Texts of every element so marked (an empty list is a valid answer, unlike ``user.find``)."""
-    assert user.client
-    with user.client:
-        return [e.text for e in ElementFilter(marker=marker, local_scope=False)]  # type: ignore[attr-defined]
-
-
-def _chips(user: User, marker: str) -> list[str]:
-    assert user.client
-    with user.client:
-        return [chip.text for chip in ElementFilter(kind=ui.chip, marker=f"{marker}-chip", local_scope=False)]
 
 
 def _in_row(user: User, field: str, marker: str) -> str:
@@ -57,7 +35,7 @@ def _in_row(user: User, field: str, marker: str) -> str:
 
 async def _proposed(user: User) -> str:
     await user.should_see(marker="suggest-proposal")
-    (text,) = _texts(user, "suggest-proposal-value")
+    (text,) = texts(user, "suggest-proposal-value")
     return text
 
 
@@ -68,12 +46,12 @@ async def _open_personality(user: User) -> None:
 
 
 async def test_the_field_keeps_its_text_until_accept_and_nothing_is_saved_before(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-description").click()
     proposed = await _proposed(user)
     assert proposed and proposed != DESCRIPTION
-    assert _value(user, "character-description") == DESCRIPTION
+    assert field_value(user, "character-description") == DESCRIPTION
     await user.should_see("Saved", marker="save-status")
     # an edit elsewhere is saved; the description it carries along is still the person's own
     user.find(marker="character-name").type(" Vale")  # appends
@@ -82,43 +60,43 @@ async def test_the_field_keeps_its_text_until_accept_and_nothing_is_saved_before
     assert characters.get_character(ctx, owner, character.id).description == DESCRIPTION
 
     user.find(marker="suggest-accept").click()
-    assert _value(user, "character-description") == proposed
+    assert field_value(user, "character-description") == proposed
     await user.should_not_see(marker="suggest-proposal")
     await eventually(lambda: characters.get_character(ctx, owner, character.id).description == proposed,
                      what="the accepted suggestion to auto-save")
 
 
 async def test_refuse_keeps_the_text_and_try_again_replaces_the_proposal(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-description").click()
     first = await _proposed(user)
     user.find(marker="suggest-retry").click()
-    await eventually(lambda: _texts(user, "suggest-proposal-value") not in ([], [first]), what="another proposal")
-    (second,) = _texts(user, "suggest-proposal-value")
-    assert second != first and _value(user, "character-description") == DESCRIPTION
+    await eventually(lambda: texts(user, "suggest-proposal-value") not in ([], [first]), what="another proposal")
+    (second,) = texts(user, "suggest-proposal-value")
+    assert second != first and field_value(user, "character-description") == DESCRIPTION
     user.find(marker="suggest-refuse").click()
     await user.should_not_see(marker="suggest-proposal")
-    assert _value(user, "character-description") == DESCRIPTION
+    assert field_value(user, "character-description") == DESCRIPTION
     assert characters.get_character(ctx, owner, character.id).description == DESCRIPTION
 
 
 async def test_a_hand_written_first_message_stays_until_accept(user: User) -> None:
-    ctx, owner, character = _own_character(first_message=OWN_FIRST_MESSAGE)
+    ctx, owner, character = own_character(first_message=OWN_FIRST_MESSAGE)
     await open_studio(user, f"/studio/{character.id}")
     await _open_personality(user)
     user.find(marker="suggest-first-message").click()
     proposed = await _proposed(user)
-    assert _value(user, "first-message") == OWN_FIRST_MESSAGE and proposed != OWN_FIRST_MESSAGE
+    assert field_value(user, "first-message") == OWN_FIRST_MESSAGE and proposed != OWN_FIRST_MESSAGE
     user.find(marker="suggest-refuse").click()
     await user.should_not_see(marker="suggest-proposal")
-    assert _value(user, "first-message") == OWN_FIRST_MESSAGE
+    assert field_value(user, "first-message") == OWN_FIRST_MESSAGE
     assert characters.get_character(ctx, owner, character.id).first_message == OWN_FIRST_MESSAGE
 
 
 async def test_a_suggestion_that_changes_nothing_is_a_note(user: User) -> None:
     own = "bookish, sarcastic, loyal, stubborn, kind"
-    _ctx, _owner, character = _own_character(traits=own)
+    _ctx, _owner, character = own_character(traits=own)
     await open_studio(user, f"/studio/{character.id}")
     await _open_personality(user)
     user.find(marker="suggest-traits").click()
@@ -127,28 +105,28 @@ async def test_a_suggestion_that_changes_nothing_is_a_note(user: User) -> None:
     await user.should_not_see(marker="suggest-proposal")
     user.find(marker="suggest-dismiss").click()
     await user.should_not_see(marker="suggest-note")
-    assert _value(user, "traits") == own
+    assert field_value(user, "traits") == own
 
 
 async def test_suggested_tags_are_proposed_and_merged_on_accept(user: User) -> None:
-    ctx, owner, character = _own_character(appearance_tags=["messy chestnut hair"], clothing_tags=["round glasses"])
+    ctx, owner, character = own_character(appearance_tags=["messy chestnut hair"], clothing_tags=["round glasses"])
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-appearance").click()
     await user.should_see(marker="suggest-proposal")
-    added = [t.removeprefix("+ ") for t in _texts(user, "suggest-proposal-tag")]
+    added = [t.removeprefix("+ ") for t in texts(user, "suggest-proposal-tag")]
     assert added and not any(near_duplicate(t, ["messy chestnut hair", "round glasses"]) for t in added)
-    assert _chips(user, "appearance-tags") == ["messy chestnut hair"]  # nothing added before Accept
+    assert chips(user, "appearance-tags") == ["messy chestnut hair"]  # nothing added before Accept
     user.find(marker="suggest-accept").click()
-    await eventually(lambda: len(_chips(user, "appearance-tags") + _chips(user, "clothing-tags")) == 2 + len(added),
+    await eventually(lambda: len(chips(user, "appearance-tags") + chips(user, "clothing-tags")) == 2 + len(added),
                      what="the merged tags")
-    assert _chips(user, "appearance-tags")[0] == "messy chestnut hair"
-    assert _chips(user, "clothing-tags")[0] == "round glasses"
+    assert chips(user, "appearance-tags")[0] == "messy chestnut hair"
+    assert chips(user, "clothing-tags")[0] == "round glasses"
     await eventually(lambda: characters.get_character(ctx, owner, character.id).appearance_tags
-                     == _chips(user, "appearance-tags"), what="the merged tags to auto-save")
+                     == chips(user, "appearance-tags"), what="the merged tags to auto-save")
 
 
 async def test_suggest_all_reviews_every_field_accepting_one_and_refusing_another(user: User) -> None:
-    ctx, owner, character = _own_character(first_message=OWN_FIRST_MESSAGE, persona="Mira is mine to write.")
+    ctx, owner, character = own_character(first_message=OWN_FIRST_MESSAGE, persona="Mira is mine to write.")
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-all").click()
     await user.should_see(marker="suggest-review")
@@ -157,18 +135,18 @@ async def test_suggest_all_reviews_every_field_accepting_one_and_refusing_anothe
     assert _in_row(user, "description", "review-current") == DESCRIPTION  # what is there now, beside
     proposed = _in_row(user, "description", "review-proposed")  # what would replace it
     assert proposed != DESCRIPTION
-    assert _value(user, "character-description") == DESCRIPTION  # opening the review changed nothing
+    assert field_value(user, "character-description") == DESCRIPTION  # opening the review changed nothing
     with user.scope(marker="review-description"):
         user.find(marker="review-accept").click()
-    assert _value(user, "character-description") == proposed
+    assert field_value(user, "character-description") == proposed
     with user.scope(marker="review-persona"):
         user.find(marker="review-refuse").click()
     await user.should_see(marker="review-refused")
     user.find(marker="review-refuse-all").click()
     await user.should_not_see(marker="suggest-review")
     await _open_personality(user)
-    assert _value(user, "persona") == "Mira is mine to write."
-    assert _value(user, "first-message") == OWN_FIRST_MESSAGE
+    assert field_value(user, "persona") == "Mira is mine to write."
+    assert field_value(user, "first-message") == OWN_FIRST_MESSAGE
     stored = await _stored_after_save(ctx, owner, character.id, lambda row: row.description != DESCRIPTION)
     assert stored.persona == "Mira is mine to write." and stored.first_message == OWN_FIRST_MESSAGE
     assert stored.description == proposed
@@ -181,7 +159,7 @@ async def _stored_after_save(ctx: Any, owner: Any, character_id: str, condition:
 
 
 async def test_undo_takes_back_an_accepted_suggestion(user: User) -> None:
-    ctx, owner, character = _own_character()
+    ctx, owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-description").click()
     proposed = await _proposed(user)
@@ -190,13 +168,13 @@ async def test_undo_takes_back_an_accepted_suggestion(user: User) -> None:
     await eventually(lambda: characters.get_character(ctx, owner, character.id).description == proposed,
                      what="the accepted suggestion to auto-save")
     user.find(marker="undo-notice").trigger("undo")
-    assert _value(user, "character-description") == DESCRIPTION
+    assert field_value(user, "character-description") == DESCRIPTION
     await eventually(lambda: characters.get_character(ctx, owner, character.id).description == DESCRIPTION,
                      what="the undo to auto-save")
 
 
 async def test_undo_leaves_a_field_edited_since_and_says_so(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-description").click()
     await _proposed(user)
@@ -204,7 +182,7 @@ async def test_undo_leaves_a_field_edited_since_and_says_so(user: User) -> None:
     user.find(marker="character-description").clear().type("My own words again, written after accepting it.")
     user.find(marker="undo-notice").trigger("undo")
     await user.should_see("Cannot undo: Description (edited since)")
-    assert _value(user, "character-description") == "My own words again, written after accepting it."
+    assert field_value(user, "character-description") == "My own words again, written after accepting it."
 
 
 async def test_undo_restores_exactly_the_fields_a_template_changed(user: User) -> None:
@@ -215,32 +193,33 @@ async def test_undo_restores_exactly_the_fields_a_template_changed(user: User) -
     await user.should_see(marker="template-button")
     user.find(marker="template-cozy-barista").click()
     await user.should_see("Template “Cozy Barista” applied")
-    assert _value(user, "character-description") != DESCRIPTION and "freckles" not in _chips(user, "appearance-tags")
+    assert field_value(user, "character-description") != DESCRIPTION
+    assert "freckles" not in chips(user, "appearance-tags")
     user.find(marker="character-name").type("Juno")  # not a template field: Undo leaves it
     user.find(marker="undo-notice").trigger("undo")
     await user.should_see("Undone")
-    assert _value(user, "character-description") == DESCRIPTION
-    assert _chips(user, "appearance-tags") == ["freckles"]
-    assert _value(user, "character-name") == "Juno"
+    assert field_value(user, "character-description") == DESCRIPTION
+    assert chips(user, "appearance-tags") == ["freckles"]
+    assert field_value(user, "character-name") == "Juno"
     await _open_personality(user)
-    assert _value(user, "persona") == "" and _value(user, "first-message") == ""
+    assert field_value(user, "persona") == "" and field_value(user, "first-message") == ""
 
 
 async def test_suggesting_reads_nothing_on_the_event_loop(user: User) -> None:
-    _ctx, _owner, character = _own_character()
+    _ctx, _owner, character = own_character()
     await open_studio(user, f"/studio/{character.id}")
     with statements_on_the_loop() as on_loop:
         user.find(marker="suggest-description").click()
         await _proposed(user)
         user.find(marker="suggest-retry").click()
-        await eventually(lambda: len(_texts(user, "suggest-proposal-value")) == 1, what="the second proposal")
+        await eventually(lambda: len(texts(user, "suggest-proposal-value")) == 1, what="the second proposal")
         user.find(marker="suggest-all").click()
         await user.should_see(marker="suggest-review")
     assert on_loop == []
 
 
 async def test_accept_all_then_one_undo_restores_every_field(user: User) -> None:
-    ctx, owner, character = _own_character(first_message=OWN_FIRST_MESSAGE, appearance_tags=["freckles"])
+    ctx, owner, character = own_character(first_message=OWN_FIRST_MESSAGE, appearance_tags=["freckles"])
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="suggest-all").click()
     await user.should_see(marker="suggest-review")
@@ -248,12 +227,12 @@ async def test_accept_all_then_one_undo_restores_every_field(user: User) -> None
     user.find(marker="review-accept-all").click()
     await user.should_not_see(marker="suggest-review")
     await user.should_see(f"{rows} suggestions accepted")
-    assert _value(user, "character-description") != DESCRIPTION
-    assert _chips(user, "appearance-tags")[0] == "freckles" and len(_chips(user, "appearance-tags")) > 1
+    assert field_value(user, "character-description") != DESCRIPTION
+    assert chips(user, "appearance-tags")[0] == "freckles" and len(chips(user, "appearance-tags")) > 1
     await eventually(lambda: characters.get_character(ctx, owner, character.id).first_message != OWN_FIRST_MESSAGE,
                      what="the accepted suggestions to auto-save")
     user.find(marker="undo-notice").trigger("undo")
-    assert _value(user, "character-description") == DESCRIPTION and _chips(user, "appearance-tags") == ["freckles"]
+    assert field_value(user, "character-description") == DESCRIPTION and chips(user, "appearance-tags") == ["freckles"]
     await eventually(lambda: (row := characters.get_character(ctx, owner, character.id)).description == DESCRIPTION
                      and row.first_message == OWN_FIRST_MESSAGE and row.appearance_tags == ["freckles"]
                      and not row.persona, what="the undo to auto-save")
