@@ -5,10 +5,8 @@ plain sentence."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from nicegui import binding, ui
+from nicegui import ui
 from nicegui.element_filter import ElementFilter
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
@@ -30,19 +28,11 @@ def _dialog_open(user: User, marker: str) -> bool:
                for c in cards if c.parent_slot is not None)
 
 
-class _Seen:
-    """Every value a bound element property takes, in order (a one-way binding writes here)."""
-
-    def __init__(self) -> None:
-        self.values: list[Any] = []
-
-    @property
-    def value(self) -> Any:
-        return self.values[-1] if self.values else None
-
-    @value.setter
-    def value(self, new: Any) -> None:
-        self.values.append(new)
+def _progress_shown(user: User) -> bool:
+    """Whether a scene card shows its progress (hidden elements are not among what ``user.find`` sees)."""
+    assert user.client
+    with user.client:
+        return any(e.visible for e in ElementFilter(marker="scene-progress", local_scope=False))
 
 
 # -- scenes ------------------------------------------------------------------------------------------
@@ -74,21 +64,19 @@ async def test_a_scene_image_closes_the_dialog_shows_progress_on_its_card_and_sa
     await open_studio(user, f"/studio/{character.id}")
     user.find(marker="tab-scenes").click()
     await user.should_see(marker="scene-card")
-    assert user.client
-    with user.client:  # hidden until an image is being made, so not among what ``user.find`` sees
-        (progress,) = ElementFilter(marker="scene-progress", local_scope=False)
-    seen = _Seen()
-    binding.bind_from(seen, "value", progress, "visible")
+    assert not _progress_shown(user)
     user.find(marker="scene-open").click()
     await eventually(lambda: _dialog_open(user, "scene-dialog"), what="the scene dialog")
     user.find(marker="scene-description").type("Fog rolls over the pier.")
     user.find(marker="scene-generate-image").click()
     await eventually(lambda: not _dialog_open(user, "scene-dialog"), what="the dialog to close first")
+    # the card is looked up afresh each time: saving the scene redraws the cards
+    await eventually(lambda: _progress_shown(user), within=30, what="the card to show the progress")
     await user.should_see("The scene image is ready", retries=200)
+    assert not _progress_shown(user)
     stored = scenes.list_scenes(ctx, owner, character.id)[0]
     assert stored.id == scene.id and stored.image_url
     assert stored.scene_description == "Fog rolls over the pier."  # what was typed was saved, not lost
-    assert seen.values[0] is False and True in seen.values  # the card showed the progress, then hid it
     assert portraits.count_portraits(ctx, owner, character.id) == 0  # a scene image is not a portrait
 
 
