@@ -6,6 +6,7 @@ checks (scrypt, slow on purpose) run off the event loop so one sign-in never sta
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import quote
 
 from nicegui import run, ui
@@ -17,6 +18,7 @@ from core.container import Studio
 from core.errors import AuthError, ValidationError
 from core.sign_in import TooManyAttempts, sign_in
 from ui import theme
+from ui.components.new_account_form import new_account_form
 from ui.components.new_password_step import new_password_step
 from ui.components.theme_toggle import theme_toggle
 from ui.session import begin_sign_in, complete_sign_in, current_user, safe_next, sign_out
@@ -96,41 +98,28 @@ def _sign_in_form(studio: Studio, target: str, box: ui.column) -> None:
 
 
 def _create_admin_form(studio: Studio, target: str) -> None:
-    """The very first account, created only while there is none (two forms at once give one admin)."""
+    """The very first account, created only while there is none (two forms at once give one admin):
+    the same form as invites and sign-up, with the first-account rule in its callback."""
     ui.label("Create the admin account").classes("text-lg").mark("create-admin")
     ui.label("No account exists yet. The first account administers this studio.").classes(theme.HINT)
-    email = ui.input("Email").props('type=email autocomplete=username outlined data-testid="email"') \
-        .classes("w-full").mark("email")
-    password = ui.input("Password", password=True, password_toggle_button=True) \
-        .props('autocomplete=new-password outlined data-testid="password"').classes("w-full").mark("password")
-    repeat = ui.input("Repeat password", password=True) \
-        .props('autocomplete=new-password outlined data-testid="password-repeat"').classes("w-full") \
-        .mark("password-repeat")
-    fields = {"email": email, "password": password, "repeat": repeat}
 
-    async def submit() -> None:
-        for element in fields.values():
-            element.error = None
-        if (password.value or "") != (repeat.value or ""):
-            repeat.error = "The passwords do not match"
-            return
+    async def create(values: dict[str, Any]) -> dict[str, str] | None:
+        again = f"/login?next={quote(target, safe='/')}"
         if await run.io_bound(auth.user_count, studio.ctx.db) > 0:
             ui.notify("An account was created meanwhile: sign in instead", type="warning")
-            ui.navigate.to(f"/login?next={quote(target, safe='/')}")
-            return
+            ui.navigate.to(again)
+            return None
         try:
-            user = await run.io_bound(lambda: auth.create_user(studio.ctx.db, email.value or "", password.value or "",
-                                                               only_if_first=True))
+            user = await run.io_bound(lambda: auth.create_user(studio.ctx.db, values["email"], values["password"],
+                                                               values["display_name"], only_if_first=True))
         except ValidationError as exc:
             if "_" in exc.errors:  # someone else created the admin meanwhile
                 ui.notify(exc.message, type="warning")
-                ui.navigate.to(f"/login?next={quote(target, safe='/')}")
-                return
-            for field, message in exc.errors.items():
-                fields.get(field, email).error = message
-            return
+                ui.navigate.to(again)
+                return None
+            return exc.errors
         ui.notify("Admin account created", type="positive")
         begin_sign_in(user, target)
+        return None
 
-    repeat.on("keydown.enter", submit)
-    ui.button("Create account", on_click=submit).classes("w-full").props('data-testid="submit"').mark("submit")
+    new_account_form(create)
