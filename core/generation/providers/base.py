@@ -29,6 +29,8 @@ class GenerationRequest:
     height: int = 1024
     enable_safety_checker: bool = False  # SFW characters ask providers that have one to use it
     tags: tuple[str, ...] = ()  # appearance + clothing tags (the builtin renderer draws them)
+    expression: str | None = None  # an expression set's label ("joy"): the builtin renderer draws that face
+    transparent: bool = False  # ask for a transparent background where the provider can draw one
 
     @property
     def is_i2i(self) -> bool:
