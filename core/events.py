@@ -62,6 +62,7 @@ class EventType(StrEnum):
     JOB_PROGRESS = "job.progress"
     JOB_COMPLETED = "job.completed"
     JOB_FAILED = "job.failed"
+    EXPRESSION_CHANGED = "expression.changed"  # a label of the character's expression set changed
     SESSION_ENDED = "session.ended"  # keyed by core.sessions.session_key: that browser signed out
     RESYNC = "bus.resync"  # local only: events may have been missed; reload what you show
 

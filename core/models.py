@@ -335,6 +335,73 @@ class Job(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
+EXPRESSION_STATUSES = ("pending", "generating", "completed", "failed", "cancelled")
+EXPRESSION_BACKGROUNDS = ("transparent", "plain")
+
+
+class ExpressionSet(SQLModel, table=True):
+    """A character's expression sprites: one per character, its labels in order, made from one face.
+
+    ``source_kind`` says which face: ``reference`` (the character's reference image), ``primary`` (the
+    primary portrait) or ``import`` (sprites that came in a card). ``job_id`` is the set's latest job."""
+
+    __tablename__ = "expression_sets"
+    __table_args__ = (sa.CheckConstraint(_in("background", EXPRESSION_BACKGROUNDS), name="valid_expr_background"),)
+
+    id: str = _id()
+    character_id: str = Field(sa_column=sa.Column(sa.String(36), sa.ForeignKey("characters.id", ondelete="CASCADE"),
+                                                  nullable=False, unique=True))
+    user_id: str = _fk("users.id")
+    labels: list[str] = _json([])
+    source_kind: str = Field(default="primary", sa_column=sa.Column(sa.String(20), nullable=False))
+    source_url: str | None = _text()
+    source_portrait_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36), nullable=True))
+    background: str = Field(default="transparent", sa_column=sa.Column(sa.String(20), nullable=False))
+    api_model_id: str | None = _fk("api_models.id", ondelete="SET NULL", nullable=True)
+    job_id: str | None = _fk("jobs.id", ondelete="SET NULL", nullable=True)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ExpressionLabel(SQLModel, table=True):
+    """One label of a set: its own state (a set's job fills them one by one) and its chosen image."""
+
+    __tablename__ = "expression_labels"
+    __table_args__ = (
+        sa.CheckConstraint(_in("status", EXPRESSION_STATUSES), name="valid_expression_status"),
+        sa.UniqueConstraint("set_id", "label", name="uq_expression_labels_set_label"),
+    )
+
+    id: str = _id()
+    set_id: str = _fk("expression_sets.id")
+    label: str = Field(sa_column=sa.Column(sa.String(40), nullable=False))
+    position: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    status: str = Field(default="pending", sa_column=sa.Column(sa.String(20), nullable=False))
+    error_message: str | None = _text()
+    chosen_image_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(36), nullable=True))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ExpressionImage(SQLModel, table=True):
+    """One image of a label: generated, uploaded or imported; a label keeps every alternative."""
+
+    __tablename__ = "expression_images"
+    __table_args__ = (sa.Index("idx_expression_images_label_id", "label_id", "created_at"),)
+
+    id: str = _id()
+    set_id: str = _fk("expression_sets.id")
+    label_id: str = _fk("expression_labels.id")
+    image_url: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    thumbnail_url: str | None = _text()
+    storage_path: str | None = _text()
+    background: str = Field(default="plain", sa_column=sa.Column(sa.String(20), nullable=False))
+    origin: str = Field(default="generated", sa_column=sa.Column(sa.String(20), nullable=False))
+    image_metadata: dict[str, Any] = Field(default_factory=dict,
+                                           sa_column=sa.Column("metadata", sa.JSON, nullable=False))
+    created_at: datetime = _ts()
+
+
 class SeedRecord(SQLModel, table=True):
     """Which first-start rows were ever inserted, so a deleted or edited one is never put back."""
 

@@ -27,6 +27,7 @@ STALE_AFTER = timedelta(seconds=60)  # the start-up sweep on PostgreSQL, before 
 INTERRUPTED = "Interrupted: the server stopped while this job was running"
 DEFAULT_ESTIMATE_S = 20.0  # the seed's estimate when a model has no history yet
 ACTIVE = ("queued", "processing")
+SET_JOB_TYPE = "expression_set"  # a set's job holds no slot: each of its labels is a job that claims one
 
 
 class JobEnded(StudioError):
@@ -39,8 +40,8 @@ _SLOTS_LOCK_KEY = 0x510_7510  # pg_advisory_xact_lock key: one slot claim at a t
 
 
 def create_job(db: Database, actor: User, *, character_id: str | None, api_model_id: str | None, prompt: str,
-               metadata: dict[str, Any]) -> Job:
-    job = Job(user_id=actor.id, character_id=character_id, api_model_id=api_model_id,
+               metadata: dict[str, Any], job_type: str = "character_portrait") -> Job:
+    job = Job(user_id=actor.id, character_id=character_id, api_model_id=api_model_id, job_type=job_type,
               original_prompt=prompt, job_metadata=metadata, status="queued")
     with db.write() as session:
         session.add(job)
@@ -69,6 +70,7 @@ def claim_slot(db: Database, job_id: str, user_id: str, *, per_user: int, overal
     False to wait. A job that is no longer queued (cancelled, or failed meanwhile) raises
     :class:`JobEnded`: waiting for it would never end.
 
+    An expression set's own job is not counted: its labels' jobs are, one slot each.
     Only processing jobs with a heartbeat newer than ``fresh_after`` count: a crashed process's jobs
     stop holding slots as soon as they go stale, before the sweep has even failed them.
     """
@@ -76,7 +78,8 @@ def claim_slot(db: Database, job_id: str, user_id: str, *, per_user: int, overal
     with db.write() as session:
         if not db.is_sqlite:
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SLOTS_LOCK_KEY})
-        running = select(Job.user_id).where(col(Job.status) == "processing", col(Job.updated_at) >= cutoff)
+        running = select(Job.user_id).where(col(Job.status) == "processing", col(Job.updated_at) >= cutoff,
+                                            col(Job.job_type) != SET_JOB_TYPE)
         users = list(session.exec(running))
         status = session.exec(select(Job.status).where(col(Job.id) == job_id)).first()
         if status != "queued":
@@ -152,3 +155,14 @@ def _update(db: Database, job_id: str, values: dict[str, Any], only_active: bool
         if only_active:
             stmt = stmt.where(col(Job.status).in_(ACTIVE))
         session.exec(stmt.values(**values))  # type: ignore[call-overload]
+
+
+def record_progress(db: Database, job_id: str, values: dict[str, Any]) -> None:
+    """Merge progress figures (an expression set's ``done``) into an active job's metadata."""
+    with db.write() as session:
+        job = session.get(Job, job_id)
+        if job is None or job.status not in ACTIVE:
+            return
+        job.job_metadata = {**job.job_metadata, **values}
+        job.updated_at = utcnow()
+        session.add(job)

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,10 +156,7 @@ class GenerationService:
             estimates.cancel()
         reporter.stage("finalizing", 96)
         persist_started = time.perf_counter()
-        limits = image_limits(self.ctx.settings)
-        if self._http is None:
-            self._http = await asyncio.to_thread(download_client)  # loading CA certificates takes ~90 ms
-        data = await fetch_image_bytes(image, limits, self.ctx.settings.provider_timeout_s, self._http)
+        data = await self.fetch_bytes(image)
         path_owner = character.id or "temp"
         stored = await store_portrait(self.ctx, data, portrait_key(actor.id, path_owner, job.id), image.url)
         metadata = {
@@ -202,14 +199,22 @@ class GenerationService:
     async def _call_providers(self, job: Job, candidates: list[RoutedModel], prompt: str,
                               character: ResolvedCharacter, reference: Reference | None, request: PortraitRequest,
                               reporter: ProgressReporter) -> tuple[RoutedModel, GeneratedImage]:
-        """Try the chosen model, then the fallbacks of the same kind, while failures are retryable."""
+        return await self.call_with_fallbacks(
+            job.id, candidates, lambda routed: _generation_request(routed, prompt, character, reference, request),
+            reporter)
+
+    async def call_with_fallbacks(self, job_id: str, candidates: list[RoutedModel],
+                                  build: Callable[[RoutedModel], GenerationRequest],
+                                  reporter: ProgressReporter) -> tuple[RoutedModel, GeneratedImage]:
+        """Try the chosen model, then the fallbacks of the same kind, while failures are retryable.
+
+        Public for the other pipelines that make images (expression sets): one place decides fallbacks."""
         for index, routed in enumerate(candidates):
-            await asyncio.to_thread(jobs.mark_processing, self.ctx.db, job.id, routed.model.id)
+            await asyncio.to_thread(jobs.mark_processing, self.ctx.db, job_id, routed.model.id)
             reporter.stage("processing", message=f"Generating with {routed.model.display_name}")
-            gen_request = _generation_request(routed, prompt, character, reference, request)
             try:
-                provider = await self._provider(routed)
-                image = await asyncio.wait_for(provider.generate(gen_request, reporter.report),
+                provider = await self.provider_for(routed)
+                image = await asyncio.wait_for(provider.generate(build(routed), reporter.report),
                                                timeout=self.ctx.settings.provider_timeout_s + 5)
                 return routed, image
             except TimeoutError as exc:
@@ -223,7 +228,23 @@ class GenerationService:
             log.warning("model %s failed (%s); falling back", routed.model.model_key, failure.message)
         raise GenerationFailed("No model could generate the portrait")
 
-    async def _provider(self, routed: RoutedModel) -> ImageProvider:
+    async def fetch_bytes(self, image: GeneratedImage) -> bytes:
+        """The provider's image as bytes (given, a data URI, or downloaded through one pooled client)."""
+        if self._http is None:
+            self._http = await asyncio.to_thread(download_client)  # loading CA certificates takes ~90 ms
+        return await fetch_image_bytes(image, image_limits(self.ctx.settings), self.ctx.settings.provider_timeout_s,
+                                       self._http)
+
+    @contextlib.contextmanager
+    def tracked(self, job_id: str, task: asyncio.Task[Any]) -> Iterator[None]:
+        """Let :meth:`cancel_job` find a task that runs a job of another pipeline (an expression set)."""
+        self._tasks[job_id] = task
+        try:
+            yield
+        finally:
+            self._tasks.pop(job_id, None)
+
+    async def provider_for(self, routed: RoutedModel) -> ImageProvider:
         """One adapter per provider row, reused until an admin edits the row (its key or URL may have
         changed; the old one is closed with the rest); built in a thread (an HTTP client loads CA certificates)."""
         name = f"{routed.provider.id}@{routed.provider.updated_at.isoformat()}"
@@ -242,7 +263,7 @@ class GenerationService:
 
 def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCharacter,
                         reference: Reference | None, request: PortraitRequest) -> GenerationRequest:
-    width, height = _resolution(routed.model.capabilities.get("max_resolution"))
+    width, height = resolution_of(routed.model.capabilities.get("max_resolution"))
     return GenerationRequest(
         prompt=prompt, model_key=routed.model.model_key, input_defaults=dict(routed.model.input_defaults or {}),
         capabilities=dict(routed.model.capabilities or {}), reference_image=reference.data if reference else None,
@@ -252,7 +273,7 @@ def _generation_request(routed: RoutedModel, prompt: str, character: ResolvedCha
     )
 
 
-def _resolution(value: Any) -> tuple[int, int]:
+def resolution_of(value: Any) -> tuple[int, int]:
     try:
         width, height = (int(v) for v in str(value).lower().split("x"))
         return min(width, 1024), min(height, 1024)
