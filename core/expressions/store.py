@@ -63,6 +63,45 @@ def open_set(ctx: Context, actor: User, character_id: str, labels: Sequence[str]
     return set_id
 
 
+def add_labels(ctx: Context, actor: User, character_id: str, labels: Sequence[str], *, source_kind: str) -> str:
+    """Add empty labels (an upload's or an import's), creating the set if there is none; returns its id.
+
+    Unlike :func:`open_set`, labels that exist keep their state, and the set keeps its face and job."""
+    with ctx.db.write() as session:
+        owned_character(session, actor, character_id, lock=True)
+        row = session.exec(select(ExpressionSet).where(ExpressionSet.character_id == character_id)).first()
+        if row is None:
+            row = ExpressionSet(character_id=character_id, user_id=actor.id, source_kind=source_kind,
+                                background="plain")
+        row.labels = list(dict.fromkeys([*row.labels, *labels]))
+        row.updated_at = utcnow()
+        session.add(row)
+        session.flush()
+        existing = set(session.exec(select(ExpressionLabel.label).where(ExpressionLabel.set_id == row.id)))
+        for label in labels:
+            if label not in existing:
+                session.add(ExpressionLabel(set_id=row.id, label=label, position=row.labels.index(label)))
+        return row.id
+
+
+def set_id_of(ctx: Context, actor: User, character_id: str) -> str:
+    """The id of the character's set (the actor's own character), or *not found*."""
+    with ctx.db.read() as session:
+        owned_character(session, actor, character_id)
+        set_id = session.exec(select(ExpressionSet.id).where(ExpressionSet.character_id == character_id)).first()
+    if set_id is None:
+        raise NotFound("This character has no expression set")
+    return set_id
+
+
+def image_keys(ctx: Context, set_id: str) -> dict[str, str]:
+    """Image id -> storage key of a set's stored images (for an export, which reads the bytes)."""
+    with ctx.db.read() as session:
+        rows = session.exec(select(ExpressionImage.id, ExpressionImage.storage_path)
+                            .where(ExpressionImage.set_id == set_id))
+        return {image_id: key for image_id, key in rows if key}
+
+
 def attach_job(db: Database, set_id: str, job_id: str, *, replacing: str | None = None,
                must_replace: bool = False) -> bool:
     """Make ``job_id`` the set's job. With ``must_replace``, only if the set's job is still ``replacing``:
