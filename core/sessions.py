@@ -68,6 +68,20 @@ def end_user_sessions(db: Database, events: EventBus, user_id: str, message: str
     return len(rows)
 
 
+def end_other_sessions(db: Database, events: EventBus, user_id: str, keep_token: str | None, message: str) -> int:
+    """End every session of the account but ``keep_token``'s (a password change: whoever else was signed
+    in with the old password is signed out, the person changing it stays). How many ended."""
+    keep = _digest(keep_token) if keep_token else None
+    with db.write() as session:
+        rows = [row for row in session.exec(select(UserSession).where(UserSession.user_id == user_id))
+                if row.token_hash != keep]
+        for row in rows:
+            session.delete(row)
+    for row in rows:
+        events.publish(Event(EventType.SESSION_ENDED, SESSION_PREFIX + row.token_hash[:32], {"message": message}))
+    return len(rows)
+
+
 def session_key(token: str) -> str:
     """The event key under which the tabs of one session listen (a digest: tokens never travel)."""
     return SESSION_PREFIX + _digest(token)[:32]

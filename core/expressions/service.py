@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from core.context import Context
 from core.errors import NotFound, StudioError, ValidationError
-from core.events import Event, EventType, Subscription
+from core.events import ALL, Event, EventType, Subscription
 from core.expressions import store
 from core.expressions.face import current_face, face_bytes
 from core.expressions.label_job import LabelJob, run_label
@@ -81,7 +81,7 @@ class ExpressionService:
 
     async def start(self) -> None:
         """Resume interrupted sets now, and whenever a sweep reports a set's job as interrupted."""
-        self._subscription = self.ctx.events.subscribe([EventType.JOB_FAILED], self._on_failed)
+        self._subscription = self.ctx.events.subscribe(ALL, self._on_failed)
         await self.resume()
 
     async def aclose(self) -> None:
@@ -187,7 +187,7 @@ class ExpressionService:
             "job_id": job_id, "set_id": set_id, "error": message, "cancelled": status == "cancelled"}))
 
     async def _on_failed(self, event: Event) -> None:
-        if event.data.get("interrupted"):
+        if event.type == EventType.JOB_FAILED and event.data.get("interrupted"):
             await self.resume()
 
 

@@ -7,7 +7,7 @@ import asyncio
 
 from core.context import Context
 from core.events import EventType
-from core.sessions import end_session, session_key, session_user, start_session
+from core.sessions import end_other_sessions, end_session, session_key, session_user, start_session
 from tests.support.factories import make_user
 
 
@@ -27,3 +27,16 @@ async def test_each_sign_in_is_a_new_session_and_signing_out_ends_only_that_one(
             break
         await asyncio.sleep(0.01)
     assert [e.type for e in heard] == [EventType.SESSION_ENDED]
+
+
+async def test_a_password_change_ends_every_other_session_of_the_account_only(ctx: Context) -> None:
+    user, other = make_user(ctx.db), make_user(ctx.db)
+    mine, elsewhere, theirs = start_session(ctx.db, user), start_session(ctx.db, user), start_session(ctx.db, other)
+    heard: asyncio.Queue[object] = asyncio.Queue()
+    ctx.events.subscribe(session_key(elsewhere), heard.put_nowait)
+    assert end_other_sessions(ctx.db, ctx.events, user.id, mine, "changed") == 1
+    event = await asyncio.wait_for(heard.get(), 2)
+    assert event.type == EventType.SESSION_ENDED and event.data["message"] == "changed"  # type: ignore[attr-defined]
+    assert session_user(ctx.db, elsewhere) is None
+    assert session_user(ctx.db, mine).id == user.id  # type: ignore[union-attr]
+    assert session_user(ctx.db, theirs).id == other.id  # type: ignore[union-attr]

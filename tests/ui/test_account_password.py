@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from nicegui.testing import User
 
-from core import auth
+from core import auth, sessions
 from core.errors import AuthError
 from tests.support.pages import PASSWORD, SLOW, account, local_account, sign_in_through_form
 from tests.support.served_app import running_studio
@@ -35,10 +35,14 @@ async def test_the_password_changes_only_with_the_current_one(user: User) -> Non
     await user.should_see("Password must be at least 8 characters", retries=SLOW)
     db = running_studio().ctx.db
     assert auth.authenticate(db, ME, PASSWORD)  # every refusal left the password as it was
+    other_browser = sessions.start_session(db, auth.authenticate(db, ME, PASSWORD))
     user.find(marker="new-password").clear().type("a brand new one")
     user.find(marker="new-password-repeat").clear().type("a brand new one")
     user.find(marker="change-password").click()
-    await user.should_see("Password changed", retries=SLOW)
+    await user.should_see("Password changed; signed out 1 other session(s)", retries=SLOW)
+    assert sessions.session_user(db, other_browser) is None  # signed in with the old password elsewhere
+    await user.open("/account")  # this browser stays signed in
+    await user.should_see("Change password")
     assert auth.authenticate(db, ME, "a brand new one")
     with pytest.raises(AuthError):
         auth.authenticate(db, ME, PASSWORD)

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from nicegui import run, ui
 
-from core import account, auth
+from core import account, auth, sessions
 from core.container import Studio
 from core.errors import StudioError, ValidationError
 from core.models import ApiToken, User
@@ -23,6 +23,8 @@ from ui.components.account_forms import display_name_form, password_form
 from ui.components.app_header import app_header
 from ui.components.confirm_dialog import confirm
 from ui.session import live_user, require_user_and, session_token
+
+PASSWORD_CHANGED_ELSEWHERE = "The password of this account was changed: sign in again"
 
 
 def register(studio: Studio) -> None:
@@ -99,7 +101,9 @@ class AccountView:
             return exc.errors
         except StudioError as exc:
             return {"current": exc.message}
-        ui.notify("Password changed", type="positive")
+        ended = await run.io_bound(sessions.end_other_sessions, self.db, self.studio.ctx.events, self.user.id,
+                                   self.token, PASSWORD_CHANGED_ELSEWHERE)
+        ui.notify("Password changed" + (f"; signed out {ended} other session(s)" if ended else ""), type="positive")
         return None
 
     async def create_token(self) -> None:

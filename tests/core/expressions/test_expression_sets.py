@@ -155,3 +155,31 @@ async def test_cancelling_the_set_job_cancels_the_labels_not_done(sets: Studio) 
         statuses = list(session.exec(select(ExpressionLabel.status)))
     assert active == []
     assert "cancelled" in statuses and not {"pending", "generating"} & set(statuses)
+
+
+async def test_a_sweep_reporting_a_set_job_interrupted_resumes_it(sets: Studio) -> None:
+    user, character = await _with_portrait(sets)
+    await sets.expressions.start()
+    set_id = store.open_set(sets.ctx, user, character.id, ["joy"], source_kind="primary",
+                            source_url=character.image_url or _primary_url(sets, character.id),
+                            source_portrait_id=None, background="plain", api_model_id=None)
+    dead = jobs.create_job(sets.ctx.db, user, character_id=character.id, api_model_id=None, prompt="set",
+                           metadata={}, job_type=jobs.SET_JOB_TYPE)
+    store.attach_job(sets.ctx.db, set_id, dead.id)
+    jobs.finish_job(sets.ctx.db, dead.id, "failed", error=jobs.INTERRUPTED)
+    changed: asyncio.Queue[Event] = asyncio.Queue()
+    sets.ctx.events.subscribe(character.id, changed.put_nowait)
+    sets.ctx.events.publish(Event(EventType.JOB_FAILED, character.id, {"job_id": dead.id, "interrupted": True}))
+    while True:
+        event = await asyncio.wait_for(changed.get(), WAIT_S)
+        if event.type == EventType.EXPRESSION_CHANGED and event.data["status"] == "completed":
+            break
+    view = store.read_set(sets.ctx, user, character.id)
+    assert view is not None and view.job_id != dead.id and view.label("joy").status == "completed"  # type: ignore[union-attr]
+
+
+def _primary_url(studio: Studio, character_id: str) -> str:
+    with studio.ctx.db.read() as session:
+        character = session.get(Character, character_id)
+    assert character is not None and character.image_url
+    return character.image_url
