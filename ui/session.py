@@ -22,19 +22,21 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import quote
 
-from nicegui import run, ui
+from nicegui import context, run, ui
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from core import auth, sessions
 from core.container import Studio
 from core.errors import AuthError
+from core.events import Event, EventType
 from core.models import User
 
 COOKIE = "studio_session"
 COOKIE_MAX_AGE_S = 30 * 24 * 3600
 TICKET_TTL_S = 60.0
 T = TypeVar("T")
+SESSION_ENDED_MESSAGE = "You signed out in another tab: sign in again"
 _tickets: dict[str, tuple[str, str, float]] = {}  # ticket -> (user id, target, expiry); single use
 
 
@@ -87,7 +89,27 @@ async def require_user_and(studio: Studio, path: str, read: Callable[[User], T])
     found = await run.io_bound(lookup)
     if found is None:
         ui.navigate.to(f"/login?next={quote(path, safe='/')}")
+    else:
+        follow_session_end(studio, token)
     return found
+
+
+def follow_session_end(studio: Studio, token: str | None) -> None:
+    """This page goes to the sign-in page the moment its session ends (signed out in another tab, the
+    account disabled or its password changed or reset), whatever page it is, not only at its next save."""
+    if token is None:
+        return
+    client = context.client
+
+    def ended(event: Event) -> None:
+        if event.type != EventType.SESSION_ENDED or client.is_deleted:
+            return
+        with client:
+            ui.notify(str(event.data.get("message") or SESSION_ENDED_MESSAGE), type="warning")
+            ui.navigate.to("/login")
+
+    subscription = studio.ctx.events.subscribe(sessions.session_key(token), ended)
+    client.on_delete(subscription.close)
 
 
 def begin_sign_in(user: User, target: str) -> None:

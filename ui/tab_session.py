@@ -19,7 +19,7 @@ from core import characters, sessions
 from core.container import Studio
 from core.errors import AuthError, StudioError
 from core.events import Event as DomainEvent
-from core.events import EventType, Subscription
+from core.events import Subscription
 from core.models import User
 from ui.session import session_token
 from ui.state import AutoSaver, CharacterState, StudioOptions
@@ -44,18 +44,13 @@ class TabSession:
         self.client: Client | None = None
         self.events: Event[[DomainEvent]] = Event()  # the shown character's domain events, for the controllers
         self._subscription: Subscription | None = None
-        self._signed_out: Subscription | None = None
 
     def attach(self, client: Client) -> None:
-        """Toasts reach this tab; a pending save is flushed when it disconnects; events stop when it goes;
-        signing this browser out (in any tab) sends it to the sign-in page."""
+        """Toasts reach this tab; a pending save is flushed when it disconnects; events stop when it goes."""
         self.client = client
         if self.autosave:
             client.on_disconnect(self.saver.flush)
-        client.on_delete(self.close)
-        if self.sign_in_token is not None:
-            self._signed_out = self.ctx.events.subscribe(sessions.session_key(self.sign_in_token),
-                                                         self._on_session_event)
+        client.on_delete(self.close)  # the end of the session itself: ui.session.follow_session_end
 
     def watch(self, character_id: str) -> None:
         """Listen to ``character_id``'s events from now on (before loading, so none is missed)."""
@@ -65,9 +60,6 @@ class TabSession:
     def close(self) -> None:
         """The tab is gone: stop every subscription."""
         self._unwatch()
-        if self._signed_out is not None:
-            self._signed_out.close()
-            self._signed_out = None
 
     def _unwatch(self) -> None:
         if self._subscription is not None:
@@ -126,10 +118,6 @@ class TabSession:
         self._check_signed_in()
         return characters.update_character(self.ctx, self.user, self.state.character_id, changes, version,
                                            source=self.tab_id)
-
-    async def _on_session_event(self, event: DomainEvent) -> None:
-        if event.type == EventType.SESSION_ENDED:  # signed out, or the account disabled or reset by an admin
-            self._to_sign_in(str(event.data.get("message") or SIGNED_OUT))
 
     def _to_sign_in(self, message: str = SIGNED_OUT) -> None:
         if self.client is None or self.client.is_deleted:

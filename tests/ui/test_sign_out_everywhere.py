@@ -12,7 +12,7 @@ from core import auth, characters
 from core.context import Context
 from core.models import Character, UserSession
 from core.models import User as User_
-from core.sessions import end_session, session_user
+from core.sessions import end_session, end_user_sessions, session_user
 from tests.support.pages import PASSWORD, SLOW, sign_in_through_form
 from tests.support.served_app import running_studio
 from tests.support.studio_pages import open_studio
@@ -86,3 +86,17 @@ async def test_a_draft_after_sign_out_elsewhere_is_not_created(user: User) -> No
     user.find(marker="character-name").type("Too late")
     await user.should_see("Sign in", retries=SLOW)
     assert characters.list_characters(ctx, owner) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/account"])
+async def test_every_page_goes_to_sign_in_when_the_account_is_disabled(user: User, path: str) -> None:
+    """Not only the studio: the home and account pages leave at once too (issue 15.4, "at once")."""
+    ctx = running_studio().ctx
+    owner = auth.create_user(ctx.db, ADMIN, PASSWORD)
+    await sign_in_through_form(user, ADMIN, PASSWORD)
+    await user.should_see("Your characters", retries=SLOW)
+    await user.open(path)
+    await user.should_not_see("Sign in")
+    end_user_sessions(ctx.db, ctx.events, owner.id, "An admin disabled this account")  # what disabling does
+    await user.should_see("An admin disabled this account", retries=SLOW)
+    await user.should_see("Sign in", retries=SLOW)
