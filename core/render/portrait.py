@@ -13,45 +13,17 @@ context's worker processes, and a card export without portraits takes its placeh
 
 from __future__ import annotations
 
-import colorsys
 import hashlib
 import io
 import random
-import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
-from core.vocabulary import categorize_tags
+from core.render.palette import COLOURS, Looks, hsv, hsva, looks_from_tags, shade
 
 MIN_EDGE, MAX_EDGE = 768, 1536
 PNG_COMPRESS_LEVEL = 3  # fixed so the bytes never depend on a library default; 3 is fast and compact enough
-
-RGB = tuple[int, int, int]
-COLOURS: dict[str, RGB] = {
-    "red": (178, 42, 42), "crimson": (150, 20, 40), "scarlet": (200, 36, 30), "ginger": (196, 96, 42),
-    "auburn": (140, 58, 34), "copper": (184, 100, 52), "orange": (228, 120, 40), "pink": (236, 138, 170),
-    "rose": (214, 96, 120), "magenta": (190, 40, 140), "blonde": (232, 200, 120), "blond": (232, 200, 120),
-    "golden": (222, 176, 72), "gold": (212, 170, 60), "yellow": (236, 206, 70), "honey": (200, 146, 60),
-    "amber": (204, 128, 30), "brown": (110, 70, 40), "chestnut": (122, 64, 36), "brunette": (92, 58, 36),
-    "hazel": (140, 110, 60), "black": (30, 28, 32), "raven": (22, 22, 30), "dark": (40, 34, 36),
-    "white": (236, 236, 240), "silver": (196, 200, 210), "platinum": (228, 224, 210), "grey": (130, 130, 138),
-    "gray": (130, 130, 138), "ash": (170, 166, 160), "blue": (52, 100, 200), "azure": (70, 140, 220),
-    "navy": (30, 40, 96), "teal": (30, 128, 128), "cyan": (60, 190, 210), "turquoise": (50, 190, 180),
-    "green": (50, 140, 70), "emerald": (20, 130, 80), "jade": (60, 160, 110), "olive": (110, 120, 50),
-    "purple": (110, 50, 150), "violet": (130, 70, 190), "lavender": (170, 150, 210), "lilac": (190, 160, 210),
-    "maroon": (110, 26, 40), "burgundy": (120, 24, 50), "beige": (214, 196, 160), "cream": (240, 228, 200),
-    "ivory": (240, 234, 214), "tan": (196, 150, 100),
-}
-SKIN_TONES: dict[str, RGB] = {
-    "porcelain": (248, 226, 212), "pale": (244, 220, 204), "fair": (240, 212, 190), "light": (236, 204, 180),
-    "olive": (198, 160, 116), "tan": (204, 150, 108), "tanned": (204, 150, 108), "bronze": (176, 120, 80),
-    "brown": (140, 92, 62), "dark": (100, 64, 44), "ebony": (76, 50, 36),
-}
-DEFAULT_SKINS: tuple[RGB, ...] = ((242, 214, 194), (226, 188, 156), (198, 148, 108), (150, 100, 68))
-_WORD = re.compile(r"[a-z]+")
-
 
 
 def derive_seed(prompt: str, tags: tuple[str, ...] | list[str] = ()) -> int:
@@ -76,7 +48,7 @@ def render_portrait(prompt: str, tags: tuple[str, ...], seed: int, reference: by
     w, h = canvas_size(width, height)
     rng = random.Random(int.from_bytes(hashlib.sha256(f"{prompt}\x00{seed}".encode()).digest()[:8], "big"))
     hue = rng.random()
-    looks = _looks(tags, rng)
+    looks = looks_from_tags(tags, rng)
     image = _background(w, h, hue, rng)
     if reference is not None:
         keep = min(max(1.0 - 0.5 * float(strength), 0.35), 0.9)
@@ -91,79 +63,21 @@ def render_portrait(prompt: str, tags: tuple[str, ...], seed: int, reference: by
     return out.getvalue()
 
 
-def _hsv(h: float, s: float, v: float) -> RGB:
-    r, g, b = colorsys.hsv_to_rgb(h % 1.0, s, v)
-    return (round(r * 255), round(g * 255), round(b * 255))
-
-
-def _hsva(h: float, s: float, v: float, alpha: int) -> tuple[int, int, int, int]:
-    return (*_hsv(h, s, v), alpha)
-
-
-def _shade(colour: RGB, factor: float) -> RGB:
-    r, g, b = (max(0, min(255, round(c * factor))) for c in colour)
-    return (r, g, b)
-
-
-def _colour_in(text: str) -> RGB | None:
-    for word in _WORD.findall(text.lower()):
-        if word in COLOURS:
-            return COLOURS[word]
-    return None
-
-
-@dataclass(frozen=True)
-class _Looks:
-    hair: RGB
-    eyes: RGB
-    skin: RGB
-    outfit: RGB
-    long_hair: bool
-    freckles: bool
-    glasses: bool
-    necklace: bool
-
-
-def _looks(tags: tuple[str, ...], rng: random.Random) -> _Looks:
-    """Hair, eye, skin and outfit colours and a few features read from the tags; the seed fills the gaps."""
-    physical, clothing = categorize_tags(list(tags))
-    low = [t.lower() for t in physical]
-    hair = next((c for t in low if "hair" in t and (c := _colour_in(t))), None)
-    hair = hair or next((COLOURS[w] for t in low for w in ("blonde", "blond", "brunette", "redhead")
-                         if w in t and w in COLOURS), None)
-    eyes = next((c for t in low if "eye" in t and (c := _colour_in(t))), None)
-    skin = next((SKIN_TONES[w] for t in low if "skin" in t or "complexion" in t
-                 for w in _WORD.findall(t) if w in SKIN_TONES), None)
-    outfit = next((c for t in clothing if (c := _colour_in(t))), None)
-    joined = " ".join(t.lower() for t in tags)
-    long_default = rng.random() < 0.5  # drawn always, so the seed's other choices do not depend on the tags
-    return _Looks(
-        hair=hair or rng.choice([COLOURS[k] for k in ("brown", "black", "auburn", "blonde", "chestnut")]),
-        eyes=eyes or rng.choice([COLOURS[k] for k in ("brown", "blue", "green", "hazel", "grey")]),
-        skin=skin or rng.choice(DEFAULT_SKINS),
-        outfit=outfit or _hsv(rng.random(), 0.45, 0.55),
-        long_hair="short hair" not in joined and ("long" in joined or "ponytail" in joined or long_default),
-        freckles="freckle" in joined,
-        glasses="glasses" in joined or "spectacles" in joined,
-        necklace=any(w in joined for w in ("necklace", "pendant", "choker")),
-    )
-
-
 def _background(w: int, h: int, hue: float, rng: random.Random) -> Image.Image:
     """A vertical gradient with a soft glow and bokeh, painted at 1/8 size, blurred and scaled up.
 
     Everything here is smooth, so painting it small is both the blur and the speed-up.
     """
     sw, sh = max(8, w // 8), max(8, h // 8)
-    top, bottom = _hsv(hue, 0.55, 0.30), _hsv(hue + 0.07, 0.40, 0.82)
+    top, bottom = hsv(hue, 0.55, 0.30), hsv(hue + 0.07, 0.40, 0.82)
     mask = Image.linear_gradient("L").resize((sw, sh), Image.Resampling.BILINEAR)
     small = Image.composite(Image.new("RGB", (sw, sh), bottom), Image.new("RGB", (sw, sh), top), mask)
     draw = ImageDraw.Draw(small, "RGBA")
-    draw.ellipse((sw * 0.15, sh * 0.10, sw * 0.85, sh * 0.70), fill=_hsva(hue + 0.5, 0.25, 1.0, 70))
+    draw.ellipse((sw * 0.15, sh * 0.10, sw * 0.85, sh * 0.70), fill=hsva(hue + 0.5, 0.25, 1.0, 70))
     for _ in range(9):
         r = rng.uniform(0.03, 0.09) * sw
         x, y = rng.uniform(0, sw), rng.uniform(0, sh * 0.8)
-        draw.ellipse((x - r, y - r, x + r, y + r), fill=_hsva(hue + rng.uniform(-0.15, 0.15), 0.3, 1.0, 50))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=hsva(hue + rng.uniform(-0.15, 0.15), 0.3, 1.0, 50))
     small = small.filter(ImageFilter.GaussianBlur(sw / 60))
     return small.resize((w, h), Image.Resampling.BICUBIC)
 
@@ -178,7 +92,7 @@ def _fit_reference(reference: bytes, w: int, h: int) -> Image.Image:
     return ImageOps.posterize(ImageOps.fit(ref, (w, h), Image.Resampling.BILINEAR), 4)
 
 
-def _figure(w: int, h: int, looks: _Looks, rng: random.Random) -> Image.Image:
+def _figure(w: int, h: int, looks: Looks, rng: random.Random) -> Image.Image:
     """The bust on a transparent layer, drawn at 2x and reduced so the edges are smooth."""
     s = 2
     layer = Image.new("RGBA", (w * s, h * s), (0, 0, 0, 0))
@@ -186,7 +100,7 @@ def _figure(w: int, h: int, looks: _Looks, rng: random.Random) -> Image.Image:
     u = w * s  # geometry follows the width so a tall canvas just gets more background
     hx, hy, rx, ry = u * 0.5, h * s * 0.40, u * 0.125, u * 0.155
     hair, eyes, skin, outfit = looks.hair, looks.eyes, looks.skin, looks.outfit
-    hair_dark, skin_dark, line = _shade(hair, 0.7), _shade(skin, 0.82), max(2, u // 300)
+    hair_dark, skin_dark, line = shade(hair, 0.7), shade(skin, 0.82), max(2, u // 300)
     shoulders = hy + ry + u * 0.05
     if looks.long_hair:
         d.rounded_rectangle((hx - rx * 1.35, hy - ry * 1.1, hx + rx * 1.35, shoulders + u * 0.16),
@@ -197,7 +111,7 @@ def _figure(w: int, h: int, looks: _Looks, rng: random.Random) -> Image.Image:
     d.rectangle((hx - u * 0.05, hy + ry * 0.6, hx + u * 0.05, shoulders + u * 0.02), fill=skin_dark)
     body_bottom = h * s + u * 0.25  # the torso runs off the bottom edge whatever the aspect ratio
     d.rounded_rectangle((hx - u * 0.33, shoulders, hx + u * 0.33, max(body_bottom, shoulders + u * 0.4)),
-                        radius=int(u * 0.2), fill=outfit, outline=_shade(outfit, 0.6), width=line)
+                        radius=int(u * 0.2), fill=outfit, outline=shade(outfit, 0.6), width=line)
     d.polygon([(hx - u * 0.07, shoulders + u * 0.005), (hx + u * 0.07, shoulders + u * 0.005),
                (hx, shoulders + u * 0.11)], fill=skin_dark)
     if looks.necklace:
@@ -225,7 +139,7 @@ def _figure(w: int, h: int, looks: _Looks, rng: random.Random) -> Image.Image:
     if looks.freckles:
         for _ in range(14):
             fx, fy = hx + rng.uniform(-rx * 0.6, rx * 0.6), ey + rng.uniform(eh * 1.4, eh * 3.0)
-            d.ellipse((fx - line, fy - line, fx + line, fy + line), fill=_shade(skin, 0.7))
+            d.ellipse((fx - line, fy - line, fx + line, fy + line), fill=shade(skin, 0.7))
     if looks.glasses:
         for side in (-1, 1):
             cx = hx + side * ex
@@ -269,7 +183,7 @@ def _card(image: Image.Image, prompt: str, tags: tuple[str, ...], seed: int, hue
     overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
     d = ImageDraw.Draw(overlay)
     pad = w // 40
-    d.rounded_rectangle((pad, pad, w - pad, h - pad), radius=pad * 2, outline=_hsva(hue + 0.5, 0.3, 1.0, 150),
+    d.rounded_rectangle((pad, pad, w - pad, h - pad), radius=pad * 2, outline=hsva(hue + 0.5, 0.3, 1.0, 150),
                         width=max(2, w // 256))
     sizes = {"small": max(14, w // 48), "body": max(16, w // 40), "title": max(22, w // 26)}
     fonts = {name: _font(size) for name, size in sizes.items()}
