@@ -83,6 +83,16 @@ class InviteOut(BaseModel):
     expires_at: datetime
 
 
+class PendingInviteOut(BaseModel):
+    """An invite not used yet and not expired; its link is not here (only its digest is stored)."""
+
+    id: str
+    email: str | None
+    is_admin: bool
+    created_at: datetime
+    expires_at: datetime
+
+
 @router.get("/users", response_model=list[UserAdminOut])
 def list_users(admin: AdminUser, studio: StudioDep) -> Any:
     return users.list_users(studio.ctx, admin)
@@ -104,3 +114,14 @@ def create_invite(body: InviteIn, admin: AdminUser, studio: StudioDep, request: 
     path = invites.invite_path(plain)
     return InviteOut(id=invite.id, token=plain, path=path, url=str(request.base_url).rstrip("/") + path,
                      email=invite.email, is_admin=invite.is_admin, expires_at=invite.expires_at)
+
+
+@router.get("/invites", response_model=list[PendingInviteOut])
+def list_invites(admin: AdminUser, studio: StudioDep) -> Any:
+    return invites.pending_invites(studio.ctx, admin)
+
+
+@router.delete("/invites/{invite_id}", status_code=204)
+def withdraw_invite(invite_id: str, admin: AdminUser, studio: StudioDep) -> None:
+    """The link stops working at once; a used or unknown invite is a 404."""
+    invites.withdraw_invite(studio.ctx, admin, invite_id)

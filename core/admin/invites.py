@@ -61,11 +61,11 @@ def pending_invites(ctx: Context, actor: User, *, clock: Clock = utcnow) -> list
 
 
 def withdraw_invite(ctx: Context, actor: User, invite_id: str) -> None:
-    """Delete an invite so its link stops working."""
+    """Delete an invite so its link stops working (a used one is history, not withdrawn: not found)."""
     require_admin(actor)
     with ctx.db.write() as session:
         row = session.get(Invite, invite_id)
-        if row is None:
+        if row is None or row.used_at is not None:
             raise NotFound("Invite not found")
         session.delete(row)
 

@@ -103,11 +103,28 @@ async def test_an_invite_answers_its_link_once_and_the_link_makes_one_account(
     assert guessed.status_code == 400 and "email" in guessed.json()["fields"]
 
 
+async def test_pending_invites_are_listed_without_their_link_and_can_be_withdrawn(
+        studio: Studio, client: AsyncClient) -> None:
+    boss = api_admin(studio)
+    kept = (await client.post(INVITES, headers=boss.headers, json={"email": "kept@example.com"})).json()
+    gone = (await client.post(INVITES, headers=boss.headers, json={"email": "gone@example.com"})).json()
+    listed = await client.get(INVITES, headers=boss.headers)
+    assert listed.status_code == 200
+    assert [row["email"] for row in listed.json()] == ["gone@example.com", "kept@example.com"]  # newest first
+    assert kept["token"] not in listed.text and gone["token"] not in listed.text
+    assert (await client.delete(f"{INVITES}/{gone['id']}", headers=boss.headers)).status_code == 204
+    assert invites.open_invite(studio.ctx.db, gone["token"]) is None  # the link stops working
+    assert invites.open_invite(studio.ctx.db, kept["token"]) is not None
+    assert [row["id"] for row in (await client.get(INVITES, headers=boss.headers)).json()] == [kept["id"]]
+    assert (await client.delete(f"{INVITES}/{gone['id']}", headers=boss.headers)).status_code == 404
+
+
 async def test_only_admins_reach_the_routes(studio: Studio, client: AsyncClient) -> None:
     api_admin(studio)
     mira = api_user(studio, "mira@example.com")
     calls = [("GET", USERS, None), ("POST", USERS, {"email": "x@example.com", "password": PASSWORD}),
-             ("PATCH", f"{USERS}/{mira.user.id}", {"is_admin": True}), ("POST", INVITES, {})]
+             ("PATCH", f"{USERS}/{mira.user.id}", {"is_admin": True}), ("POST", INVITES, {}),
+             ("GET", INVITES, None), ("DELETE", f"{INVITES}/any", None)]
     for method, path, body in calls:
         assert (await client.request(method, path, headers=mira.headers, json=body)).status_code == 403, path
         assert (await client.request(method, path, json=body)).status_code == 401, path

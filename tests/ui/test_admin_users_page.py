@@ -98,6 +98,23 @@ async def test_an_invite_link_is_shown_once_and_makes_one_account(user: User) ->
     await user.should_see("This invite link does not work")
 
 
+async def test_an_open_invite_is_listed_and_withdrawing_it_stops_its_link(user: User) -> None:
+    await _admin_on_users_page(user)
+    user.find(marker="invite-email").type("late@example.com")
+    user.find(marker="create-invite").click()
+    await user.should_see("Open invites", retries=SLOW)
+    await user.should_see("late@example.com")
+    link = _shown(user, "invite-link")
+    token = link[link.index("/invite/"):].removeprefix("/invite/")
+    [pending] = invites.pending_invites(running_studio().ctx, _stored(BOSS))
+    user.find(marker=f"withdraw-invite-{pending.id}").click()
+    await user.should_see("Withdraw the invite for late@example.com? Its link stops working at once.", retries=SLOW)
+    user.find(marker="confirm-ok").click()
+    await user.should_see("Withdrew the invite for late@example.com", retries=SLOW)
+    await user.should_not_see("Open invites")
+    assert invites.open_invite(running_studio().ctx.db, token) is None
+
+
 async def test_disable_asks_then_the_account_is_disabled_and_enable_undoes_it(user: User) -> None:
     await _admin_on_users_page(user)
     mira = account("mira@example.com")

@@ -17,8 +17,9 @@ from nicegui import run, ui
 from core.admin import invites, users
 from core.container import Studio
 from core.errors import AuthError, StudioError, ValidationError
-from core.models import User
+from core.models import Invite, User
 from ui import theme
+from ui.components.admin_invite_list import invite_list
 from ui.components.admin_nav import admin_not_found, admin_tabs
 from ui.components.admin_reset_dialog import ask_temporary_password
 from ui.components.admin_shown_once import shown_once
@@ -36,30 +37,33 @@ def register(studio: Studio) -> None:
         found = await require_user_and(studio, "/admin/users", lambda user: _read(studio, user))
         if found is None:
             return
-        user, rows = found
+        user, read = found
         app_header(user, single_user=studio.ctx.settings.auth == "none", title="Users")
-        if rows is None:
+        if read is None:
             admin_not_found()
             return
-        UsersView(studio, user, rows).build()
+        UsersView(studio, user, *read).build()
 
 
 T = TypeVar("T")
 
 
-def _read(studio: Studio, user: User) -> list[User] | None:
-    return users.list_users(studio.ctx, user) if user.is_admin else None
+def _read(studio: Studio, user: User) -> tuple[list[User], list[Invite]] | None:
+    if not user.is_admin:
+        return None
+    return users.list_users(studio.ctx, user), invites.pending_invites(studio.ctx, user)
 
 
 class UsersView:
     """One page instance: the forms, the shown-once box and the list (redrawn from ``rows``)."""
 
-    def __init__(self, studio: Studio, user: User, rows: list[User]) -> None:
+    def __init__(self, studio: Studio, user: User, rows: list[User], pending: list[Invite]) -> None:
         self.studio = studio
         self.ctx = studio.ctx
         self.user = user
         self.token = session_token(studio)
         self.rows = rows
+        self.pending = pending
         self.origin = ""  # the address the browser used, for whole invite links
 
     def build(self) -> None:
@@ -73,10 +77,15 @@ class UsersView:
             self.listing()
             create_user_form(self.create)
             invite_form(self.invite, self.ctx.settings.invite_expiry_s / 86400)
+            self.invites()
 
     @ui.refreshable_method
     def listing(self) -> None:
         user_list(self.rows, self.user, self)
+
+    @ui.refreshable_method
+    def invites(self) -> None:
+        invite_list(self.pending, self.withdraw)
 
     async def as_admin(self, action: Callable[[User], T]) -> T:
         """``action(actor)`` in a worker thread, the actor read afresh: an admin disabled or demoted in
@@ -89,11 +98,13 @@ class UsersView:
 
     async def reload(self) -> None:
         try:
-            self.rows = await self.as_admin(lambda actor: users.list_users(self.ctx, actor))
+            self.rows, self.pending = await self.as_admin(
+                lambda actor: (users.list_users(self.ctx, actor), invites.pending_invites(self.ctx, actor)))
         except StudioError:
             ui.navigate.to("/admin/users")  # no longer an admin: the page says so
             return
         self.listing.refresh()
+        self.invites.refresh()
 
     async def create(self, values: dict[str, Any]) -> dict[str, str] | None:
         try:
@@ -116,7 +127,21 @@ class UsersView:
             return {"_": exc.message}
         self.show_once(self.origin + invites.invite_path(plain), title="Invite link", what="Link",
                        marker="invite-link")
+        await self.reload()
         return None
+
+    async def withdraw(self, invite: Invite) -> None:
+        whom = invite.email or "anyone with the link"
+        if not await confirm(f"Withdraw the invite for {whom}? Its link stops working at once.",
+                             ok_label="Withdraw"):
+            return
+        try:
+            await self.as_admin(lambda actor: invites.withdraw_invite(self.ctx, actor, invite.id))
+        except StudioError as exc:
+            ui.notify(exc.message, type="negative")
+        else:
+            ui.notify(f"Withdrew the invite for {whom}", type="positive")
+        await self.reload()
 
     async def toggle_disabled(self, row: User) -> None:
         if not row.disabled and not await confirm(
