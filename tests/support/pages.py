@@ -48,3 +48,12 @@ async def eventually(condition: Callable[[], bool], retries: int = SLOW) -> None
             return
         await asyncio.sleep(0.1)
     assert condition()
+
+
+async def open_not_found(user: User, path: str) -> str:
+    """Load ``path`` as this browser would and check it is the not-found page, answered with HTTP 404
+    (the User harness's ``open`` takes only 200s); returns the page's HTML for further checks."""
+    response = await user.http_client.get(path)
+    assert response.status_code == 404, f"{path}: HTTP {response.status_code}"
+    assert "Page not found" in response.text
+    return response.text

@@ -15,6 +15,9 @@ ADMIN_PAGES = (("/admin/providers", "Providers", "hub"), ("/admin/models", "Mode
 
 
 def admin_not_found() -> None:
+    """The page for anyone who may not see an admin page (or a closed sign-up): answered with HTTP 404, so
+    a script probing the address learns as little as a person does."""
+    ui.status_code(404)
     with ui.column().classes("w-full items-center py-16 gap-3 px-4"):
         ui.icon("search_off", size="3rem", color="placeholder")
         ui.label("Page not found").classes("text-xl font-semibold").mark("not-found")
