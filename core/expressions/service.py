@@ -2,7 +2,8 @@
 
 The set's job (``job_type = 'expression_set'``) holds no slot; each label is a job of its own
 (``job_type = 'expression'``) that waits for a slot like a portrait, so a set runs as wide as the
-per-user and overall limits allow, and no wider. Progress is n of N on the set's job; each label has
+per-user and overall limits allow, and no wider (a label's job is created only when the set could run it,
+so 28 labels do not crowd every freed slot). Progress is n of N on the set's job; each label has
 its own state on its row. Cancelling the set's job cancels its running labels; the rest are marked
 cancelled. After a restart, a set whose job was failed as interrupted gets a new job for the labels
 still missing (one process wins the claim), so it never starts over and no job is left hanging.
@@ -165,8 +166,14 @@ class ExpressionService:
         progress = _SetProgress(self.ctx, job_id, character_id, set_id, len(labels))
         spec = LabelJob(actor=actor, set_id=set_id, set_job_id=job_id, character=character, face=face,
                         candidates=candidates, background=row.background)
-        results = await asyncio.gather(*(run_label(self.ctx, self.generation, spec, label, progress.label_done)
-                                         for label in labels), return_exceptions=True)
+        settings = self.ctx.settings
+        width = asyncio.Semaphore(max(1, min(settings.max_jobs_per_user, settings.max_jobs_total)))
+
+        async def one(label: str) -> bool:
+            async with width:  # no more label jobs waiting at once than could run: no crowd at each slot
+                return await run_label(self.ctx, self.generation, spec, label, progress.label_done)
+
+        results = await asyncio.gather(*(one(label) for label in labels), return_exceptions=True)
         failed = [label for label, result in zip(labels, results, strict=True) if result is not True]
         status = "failed" if len(failed) == len(labels) else "completed"
         error = f"{len(failed)} of {len(labels)} expressions failed: {', '.join(failed)}" if failed else None
