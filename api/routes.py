@@ -17,6 +17,7 @@ from api import (
     card_routes,
     catalog_routes,
     character_routes,
+    expression_routes,
     health_routes,
     portrait_function,
     storage_routes,
@@ -32,7 +33,7 @@ from storage.local import LocalStorage
 
 # The card router comes before the character router: ``POST /characters/import`` is its own route.
 ROUTERS = (portrait_function.router, account_routes.router, card_routes.router, character_routes.router,
-           catalog_routes.router, health_routes.router, admin_backup_routes.router,
+           expression_routes.router, catalog_routes.router, health_routes.router, admin_backup_routes.router,
            admin_provider_routes.router, admin_model_routes.router, admin_user_routes.router)
 
 #: Every API router in one, put together once: the app includes one router, however many there are

@@ -23,8 +23,8 @@ async def test_the_schema_is_valid_and_lists_every_api_route_and_nothing_else(cl
     assert schema["info"]["title"] == API_DOCS["title"] and schema["info"]["version"] == API_DOCS["version"]
     operations = {(path, method) for path, item in schema["paths"].items() for method in item}
     assert operations == _api_operations()
-    assert len(schema["paths"]) == 33 and len(operations) == 46  # 7 paths, 13 operations: admin providers + models
-    # 4 paths, 6 operations: admin users and invites
+    assert len(schema["paths"]) == 41 and len(operations) == 55  # 7 paths, 13 operations: admin providers + models
+    # 4 paths, 6 operations: admin users and invites; 8 paths, 9 operations: expression sets
     assert not any(path.startswith(("/_nicegui", "/storage", "/login", "/studio")) for path in schema["paths"])
     assert "/" not in schema["paths"]
 
