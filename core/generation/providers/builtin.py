@@ -1,7 +1,10 @@
 """The offline preview renderer as an image provider: no key, no network.
 
-The drawing itself is :mod:`core.render.portrait` (pure and deterministic); this adapter runs it in
-the context's worker processes (:mod:`core.workers`) and reports where a job waits for a worker.
+The drawing itself is :mod:`core.render.portrait`, or :mod:`core.render.expression` when the request
+names an expression label (an expression set's sprite); both are pure and deterministic. This adapter
+runs them in the context's worker processes (:mod:`core.workers`) and reports where a job waits for a
+worker. An expression sprite can have a truly transparent background (``request.transparent``), and
+says which background it got in ``extra["background"]``.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import asyncio
 
 from core.generation.providers.base import GeneratedImage, GenerationRequest, Progress, ProgressCallback, ProviderError
+from core.render.expression import render_expression
 from core.render.portrait import canvas_size, derive_seed, render_portrait
 from core.workers import WorkerCrashed, Workers
 
@@ -35,6 +39,8 @@ class BuiltinProvider:
         if request.reference_image is None and request.reference_image_url is not None:
             raise ProviderError("The offline renderer needs the reference image's bytes, not only its URL",
                                 code="reference_bytes_required")
+        if request.expression is not None and not request.expression.strip():
+            raise ProviderError("An expression sprite needs a label", code="invalid_expression")
         seed = request.seed if request.seed is not None else derive_seed(request.prompt, request.tags)
         try:
             strength = float(request.input_defaults.get("strength", 0.6))
@@ -52,14 +58,18 @@ class BuiltinProvider:
         finally:
             self._pending -= 1
         progress(Progress("finalizing", percent=95.0, message="Preview rendered"))
-        return GeneratedImage(
-            data=data, content_type="image/png", seed=seed,
-            extra={"renderer": "builtin", "offline": True, "width": width, "height": height,
-                   "mode": "i2i" if request.reference_image is not None else "t2i"},
-        )
+        extra = {"renderer": "builtin", "offline": True, "width": width, "height": height,
+                 "mode": "i2i" if request.reference_image is not None else "t2i"}
+        if request.expression is not None:
+            extra.update(expression=request.expression,
+                         background="transparent" if request.transparent else "plain")
+        return GeneratedImage(data=data, content_type="image/png", seed=seed, extra=extra)
 
     async def _render(self, request: GenerationRequest, seed: int, width: int, height: int, strength: float) -> bytes:
         try:
+            if request.expression is not None:
+                return await self.workers.run(render_expression, request.expression, tuple(request.tags), seed,
+                                              request.reference_image, width, height, request.transparent)
             return await self.workers.run(render_portrait, request.prompt, tuple(request.tags), seed,
                                           request.reference_image, width, height, strength)
         except WorkerCrashed:
