@@ -54,6 +54,7 @@ def api_body_rules(max_upload_bytes: int, max_reference_chars: int) -> list[Body
     return [
         BodyRule("/api/v1/characters/import", upload),
         BodyRule("/api/v1/characters/", upload, suffix="/reference-image"),
+        BodyRule("/api/v1/characters/", upload, suffix="/image"),  # an expression label's own image
         BodyRule("/functions/v1/character-portrait", max_reference_chars + MULTIPART_OVERHEAD),
         BodyRule("/api/v1/auth/token", DEFAULT_LIMIT, needs_token=False),
         BodyRule("/api/", DEFAULT_LIMIT),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -177,6 +178,19 @@ async def test_upload_an_image_for_a_label(studio: Studio, client: AsyncClient) 
     assert "lowercase" in refused[1].json()["error"]
     assert (await client.get(_base(character_id), headers=owner.headers)).json() == before
     assert await _zip_names(client, owner, character_id) == ["smug.png"]
+
+
+async def test_an_upload_takes_the_upload_limit_not_the_json_one(studio: Studio, client: AsyncClient) -> None:
+    """A phone photo is bigger than the 2 MB JSON limit: the label's image route has the upload limit."""
+    owner = api_user(studio, "owner@example.com")
+    character_id = await _character(client, owner, face=False)
+    noise = Image.frombytes("RGB", (1100, 1100), os.urandom(1100 * 1100 * 3))
+    buffer = io.BytesIO()
+    noise.save(buffer, format="PNG", compress_level=0)
+    assert 3_000_000 < len(buffer.getvalue()) < studio.ctx.settings.max_upload_bytes
+    created = await client.post(f"{_base(character_id)}/calm/image", headers=owner.headers,
+                                files={"file": ("calm.png", buffer.getvalue())})
+    assert created.status_code == 201, created.text
 
 
 BAD_BODIES: list[tuple[dict[str, Any], str]] = [
