@@ -42,7 +42,7 @@ def test_first_seed_inserts_the_expected_rows(db: Database) -> None:
     report = seed_database(db)
 
     assert report.providers == 6
-    assert report.models == len(data.models) == 15
+    assert report.models == len(data.models) == 17  # incl. the two background removers (issue 16)
     assert report.templates == len(data.templates) >= 8
     assert report.presets == len(data.presets)
     assert report.adopted == 0

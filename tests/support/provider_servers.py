@@ -168,3 +168,55 @@ class ProgressLog:
 
     def stages(self) -> list[str]:
         return [event.stage for event in self.events]
+
+
+# -- background removers: the request shapes of fal's BiRefNet and Replicate's background-remover --------
+
+FAL_BIREFNET = "fal-ai/birefnet"
+REPLICATE_REMOVER_VERSION = "a029dff38972b5fda4ec5d75d7d1cd25aeff621d2cf4946a41055d7db66b80bc"
+CUT_OUT_PATH = "/files/cut-out.png"
+
+
+def transparent_png(size: int = 16) -> bytes:
+    """A real RGBA PNG with a transparent border around an opaque square: what a remover answers."""
+    image = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    image.paste((220, 120, 90, 255), (size // 4, size // 4, size * 3 // 4, size * 3 // 4))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def serve_file(server: LoopbackServer, path: str, data: bytes, content_type: str = "image/png") -> str:
+    """Serve ``data`` at ``path`` (the provider's CDN); returns its absolute URL."""
+    async def handler(request: web.Request) -> web.StreamResponse:
+        return web.Response(body=data, content_type=content_type)
+
+    server.route("GET", path, handler)
+    return server.url + path
+
+
+def serve_fal_birefnet(server: LoopbackServer, cut_out: bytes, *, request_id: str = "bg-1") -> None:
+    """fal's queue protocol for ``fal-ai/birefnet``: submit, COMPLETED, then ``{"image": {...}}`` (one image,
+    not ``images``), whose URL serves ``cut_out``."""
+    base = f"{server.url}/{FAL_BIREFNET}/requests/{request_id}"
+    url = serve_file(server, CUT_OUT_PATH, cut_out)
+    server.route("POST", f"/{FAL_BIREFNET}", reply(200, {"request_id": request_id, "response_url": base,
+                                                         "status_url": f"{base}/status",
+                                                         "cancel_url": f"{base}/cancel"}))
+    server.route("GET", f"/{FAL_BIREFNET}/requests/{request_id}/status", reply(200, {"status": "COMPLETED"}))
+    server.route("GET", f"/{FAL_BIREFNET}/requests/{request_id}",
+                 reply(200, {"image": {"url": url, "content_type": "image/png", "width": 16, "height": 16,
+                                       "file_name": "cut-out.png", "file_size": len(cut_out)}}))
+    server.route("PUT", f"/{FAL_BIREFNET}/requests/{request_id}/cancel",
+                 reply(202, {"status": "CANCELLATION_REQUESTED"}))
+
+
+def serve_replicate_background_remover(server: LoopbackServer, cut_out: bytes) -> None:
+    """Replicate's ``POST /v1/predictions`` for ``851-labs/background-remover:<version>`` (a community model:
+    by version), answered at once (``Prefer: wait``) with ``output`` as one URL string."""
+    url = serve_file(server, CUT_OUT_PATH, cut_out)
+    base = f"{server.url}/v1/predictions/bg1"
+    server.route("POST", "/v1/predictions", reply(201, {
+        "id": "bg1", "status": "succeeded", "output": url, "error": None, "logs": "",
+        "version": REPLICATE_REMOVER_VERSION, "metrics": {"predict_time": 0.4},
+        "urls": {"get": base, "cancel": f"{base}/cancel"}}))

@@ -59,10 +59,17 @@ class FalProvider(HttpAdapter):
 
         A size in input_defaults (``image_size: "portrait_4_3"``, ``aspect_ratio``) wins over the
         request's width/height, because the model row knows which sizes the model is good at. The safety
-        checker is on when the request asks (SFW) or the model row turns it on.
+        checker is on when the request asks (SFW) or the model row turns it on. A background-removal
+        model (``capabilities.background_removal``, BiRefNet) gets its defaults and the image only.
         """
         spec = i2i_spec(request, default_param="image_url", default_strength="strength")
         inputs = model_inputs(request, spec, self.name)
+        if request.capabilities.get("background_removal"):  # image in, image out: no prompt, size or seed
+            if not request.is_i2i:
+                raise ProviderError(f"{self.name}: background removal needs an image", code="reference_required")
+            reference = reference_as_url(request)
+            inputs[spec.param] = [reference] if spec.is_list else reference
+            return inputs
         inputs["prompt"] = request.prompt
         if request.negative_prompt:
             inputs["negative_prompt"] = request.negative_prompt

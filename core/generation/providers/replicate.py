@@ -70,10 +70,17 @@ class ReplicateProvider(HttpAdapter):
         request's width/height are sent only when input_defaults name no size. The model has a
         safety checker when input_defaults carry ``disable_safety_checker`` or capabilities say
         ``safety_checker: true``; it is then disabled unless the request asks for it (SFW) or the
-        row pins ``disable_safety_checker: false``.
+        row pins ``disable_safety_checker: false``. A background-removal model
+        (``capabilities.background_removal``) gets its defaults and the image only.
         """
         spec = i2i_spec(request, default_param="image", default_strength="prompt_strength")
         inputs = model_inputs(request, spec, self.name)
+        if request.capabilities.get("background_removal"):  # image in, image out: no prompt, size or seed
+            if not request.is_i2i:
+                raise ProviderError(f"{self.name}: background removal needs an image", code="reference_required")
+            reference = reference_as_url(request)
+            inputs[spec.param] = [reference] if spec.is_list else reference
+            return inputs
         inputs["prompt"] = request.prompt
         if request.negative_prompt:
             inputs["negative_prompt"] = request.negative_prompt
