@@ -51,21 +51,21 @@ def render_expression(label: str, tags: tuple[str, ...], seed: int, reference: b
     w, h = canvas_size(width, height)
     looks, plain = identity(tags, reference)
     face = jittered(face_for(label), seed)
-    big = Image.new("RGBA", (w * SCALE, h * SCALE), (0, 0, 0, 0))
-    head = _head_geometry(w * SCALE, h * SCALE)
-    _body(big, head, looks)
-    head_layer = Image.new("RGBA", big.size, (0, 0, 0, 0))
+    size = (w * SCALE, h * SCALE)
+    head = _head_geometry(*size)
     colours = _colours(looks)
+    body = Image.new("RGBA", size, (0, 0, 0, 0))
+    _body(body, head, looks)
+    head_layer = Image.new("RGBA", size, (0, 0, 0, 0))
     _head(head_layer, head, looks, colours, face)
-    pivot = (head.hx, head.hy + 1.2 * head.u)
     bow = face.extras.bow * 2 * head.ry
-    if face.extras.tilt or bow:
-        head_layer = head_layer.rotate(-face.extras.tilt, Image.Resampling.BICUBIC, center=pivot, translate=(0, bow))
-    big.alpha_composite(head_layer)
+    overlay = Image.new("RGBA", size, (0, 0, 0, 0))
     symbols = tuple(s for s in face.extras.symbols if s != "sweat")
-    features.draw_symbols(ImageDraw.Draw(big, "RGBA"), replace(head, hy=head.hy + bow), symbols, colours)
-    _caption(big, head, label)
-    sprite = big.reduce(SCALE)
+    features.draw_symbols(ImageDraw.Draw(overlay, "RGBA"), replace(head, hy=head.hy + bow), symbols, colours)
+    _caption(overlay, head, label)
+    sprite = body.reduce(SCALE)
+    sprite.alpha_composite(_posed(head_layer.reduce(SCALE), head, face.extras.tilt, bow))
+    sprite.alpha_composite(overlay.reduce(SCALE))
     out = io.BytesIO()
     if transparent:
         sprite.save(out, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL)
@@ -74,6 +74,19 @@ def render_expression(label: str, tags: tuple[str, ...], seed: int, reference: b
         background.alpha_composite(sprite)
         background.convert("RGB").save(out, "PNG", optimize=False, compress_level=PNG_COMPRESS_LEVEL)
     return out.getvalue()
+
+
+def _posed(head_layer: Image.Image, head: features.Head, tilt: float, bow: float) -> Image.Image:
+    """The head tilted about the neck and moved by ``bow``, at output scale (a quarter of the pixels of the
+    supersampled layer: the rotation is most of a sprite's cost)."""
+    pivot = (head.hx / SCALE, (head.hy + 1.2 * head.u) / SCALE)
+    if tilt:
+        return head_layer.rotate(-tilt, Image.Resampling.BICUBIC, center=pivot, translate=(0, bow / SCALE))
+    if bow:
+        moved = Image.new("RGBA", head_layer.size, (0, 0, 0, 0))
+        moved.paste(head_layer, (0, round(bow / SCALE)))
+        return moved
+    return head_layer
 
 
 def identity(tags: tuple[str, ...], reference: bytes | None) -> tuple[Looks, RGB]:
@@ -199,7 +212,7 @@ def _head(layer: Image.Image, head: features.Head, looks: Looks, colours: featur
 
 
 def _caption(layer: Image.Image, head: features.Head, label: str) -> None:
-    """The label, and "Offline preview" under it, on a dark pill on the chest (inside the bust, so the
+    """The label, and "Offline preview" under it, on a light pill on the chest (inside the bust, so the
     transparent background stays untouched)."""
     d = ImageDraw.Draw(layer, "RGBA")
     base = min(layer.size)
@@ -213,6 +226,6 @@ def _caption(layer: Image.Image, head: features.Head, label: str) -> None:
     pad = base * 0.018
     top, bottom = cy - base * 0.04 - pad, cy + base * 0.04 + pad
     d.rounded_rectangle((head.hx - tw / 2 - pad * 1.5, top, head.hx + tw / 2 + pad * 1.5, bottom), radius=round(pad),
-                        fill=(10, 10, 16, 170))
-    d.text((head.hx, cy - base * 0.012), text, font=title, fill=(255, 255, 255, 255), anchor="ms")
-    d.text((head.hx, cy + base * 0.032), "Offline preview", font=small, fill=(215, 215, 228, 255), anchor="ms")
+                        fill=(255, 255, 255, 225), outline=(0, 0, 0, 90), width=max(2, round(base / 500)))
+    d.text((head.hx, cy - base * 0.012), text, font=title, fill=(28, 28, 38, 255), anchor="ms")
+    d.text((head.hx, cy + base * 0.032), "Offline preview", font=small, fill=(84, 84, 100, 255), anchor="ms")
