@@ -17,6 +17,8 @@ at start-up with every problem listed. Conventions inside them:
   cannot run text-to-image; ``i2i_image_param`` / ``i2i_strength_param`` name the provider inputs that
   carry the reference image and its strength (they differ per model, see PROTOCOLS.md), with
   ``i2i_image_is_list`` when the input is a list; ``i2i_endpoint`` where I2I is a different endpoint.
+  ``background_removal`` marks a background remover (fal birefnet, Replicate's background-remover):
+  never routed for portraits, only to cut out expression sprites asked for on a transparent background.
   ``input_defaults`` are the values sent with every request. Higher ``priority`` is preferred; the
   built-in renderer has the lowest, so any configured provider wins over it. A ComfyUI model names
   its workflow with ``input_defaults.workflow_example`` (a file in ``seed_data/comfyui/``); the row

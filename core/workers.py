@@ -38,7 +38,7 @@ T = TypeVar("T")
 
 #: Imported once by the forkserver, so each worker starts with them loaded (``__main__``: the script
 #: that started the server, which each worker would otherwise import again by itself).
-PRELOAD = ["__main__", "storage.images", "core.render.portrait"]
+PRELOAD = ["__main__", "storage.images", "core.render.portrait", "core.render.expression"]
 
 
 class WorkerCrashed(RuntimeError):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from core.context import Context
 from core.errors import StudioError
@@ -18,6 +20,7 @@ from core.expressions.images import store_expression
 from core.expressions.prompt import ExpressionPrompt, build_expression_prompt
 from core.expressions.seeds import expression_seed
 from core.generation import jobs
+from core.generation.background_removal import remove_background
 from core.generation.inputs import ResolvedCharacter
 from core.generation.progress import ProgressReporter
 from core.generation.providers.base import GeneratedImage, GenerationRequest, ProviderError
@@ -88,12 +91,17 @@ async def _generate(ctx: Context, generation: GenerationService, spec: LabelJob,
             tags=tuple(spec.character.appearance_tags + spec.character.clothing_tags),
             expression=label, transparent=spec.background == "transparent")
 
+    started = time.perf_counter()
     routed, image = await generation.call_with_fallbacks(job_id, spec.candidates, build, reporter)
     data = await generation.fetch_bytes(image)
+    generation_ms = int((time.perf_counter() - started) * 1000)
+    metadata: dict[str, Any] = {"model": routed.model.display_name, "model_key": routed.model.model_key,
+                                "seed": image.seed, "job_id": job_id, "prompt": prompt.prompt,
+                                "background_asked": spec.background}
+    if spec.background == "transparent" and image.extra.get("background") != "transparent":
+        data = await _cut_out(ctx, generation, data, metadata)
     stored = await store_expression(ctx, spec.actor.id, character_id, data)
-    background = _background_used(image, stored.has_alpha, spec.background)
-    metadata = {"model": routed.model.display_name, "model_key": routed.model.model_key, "seed": image.seed,
-                "job_id": job_id, "prompt": prompt.prompt, "background_asked": spec.background}
+    background = _background_used(image, stored.has_alpha, spec.background, metadata)
     recorded = await asyncio.to_thread(
         store.record_image, ctx, character_id, spec.set_id, label, image_url=stored.image_url,
         thumbnail_url=stored.thumbnail_url, storage_path=stored.key, background=background, origin="generated",
@@ -101,15 +109,33 @@ async def _generate(ctx: Context, generation: GenerationService, spec: LabelJob,
     if recorded is None:  # the label was deleted while it was being made
         await asyncio.to_thread(store.remove_files, ctx, [stored.key])
     await asyncio.to_thread(jobs.finish_job, ctx.db, job_id, "completed", metadata={
-        "generation_time_ms": None, "api_model_id": routed.model.id, "image_id": recorded})
+        "generation_time_ms": generation_ms, "api_model_id": routed.model.id, "image_id": recorded})
 
 
-def _background_used(image: GeneratedImage, has_alpha: bool, asked: str) -> str:
-    """What the image really has: the provider's word when it says, else whether the PNG has alpha."""
+async def _cut_out(ctx: Context, generation: GenerationService, data: bytes, metadata: dict[str, Any]) -> bytes:
+    """Transparent was asked of a provider that paints a background: a remover cuts it out when one is
+    active. A failed removal keeps the sprite on its plain background (said in the metadata), rather
+    than losing an image that was made."""
+    try:
+        removed = await remove_background(ctx.db, generation.provider_for, data,
+                                          timeout_s=ctx.settings.provider_timeout_s, fetch=generation.fetch_bytes)
+    except ProviderError as exc:
+        log.warning("background removal failed (%s); keeping the plain background", exc.message)
+        metadata["background_removal_error"] = exc.message[:300]
+        return data
+    if removed is None:
+        return data
+    metadata["background_removed_by"] = removed.model.model.display_name
+    return removed.data
+
+
+def _background_used(image: GeneratedImage, has_alpha: bool, asked: str, metadata: dict[str, Any]) -> str:
+    """What the image really has: the provider's word when it says, a remover's cut-out, else plain."""
     said = image.extra.get("background") if isinstance(image.extra, dict) else None
     if said in ("transparent", "plain"):
         return str(said)
-    return "transparent" if asked == "transparent" and has_alpha else "plain"
+    cut = "background_removed_by" in metadata
+    return "transparent" if asked == "transparent" and has_alpha and cut else "plain"
 
 
 async def _record_end(ctx: Context, spec: LabelJob, label: str, job_id: str, status: str, message: str) -> None:
