@@ -15,6 +15,7 @@ from core.models import User
 from ui.controllers.cards import CardController
 from ui.controllers.catalog import Catalog, CatalogLists
 from ui.controllers.character import CharacterController
+from ui.controllers.expressions import ExpressionController
 from ui.controllers.gallery import GalleryController
 from ui.controllers.generation import GenerationController
 from ui.controllers.presets import PresetController
@@ -36,6 +37,7 @@ class StudioTab:
     scenes: SceneController
     cards: CardController
     presets: PresetController
+    expressions: ExpressionController
 
     @classmethod
     def compose(cls, studio: Studio, user: User, *, role: str = "ai", lists: CatalogLists | None = None,
@@ -50,7 +52,8 @@ class StudioTab:
                    reference=ReferenceController(session, saved=character), generation=generation,
                    gallery=GalleryController(session, generation=generation),
                    scenes=SceneController(session, saved=character, generation=generation),
-                   cards=CardController(session), presets=PresetController(session))
+                   cards=CardController(session), presets=PresetController(session),
+                   expressions=ExpressionController(session))
 
     async def load_content(self) -> None:
         """Once connected, side by side: the first page of portraits (again: a portrait made since the

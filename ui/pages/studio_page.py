@@ -1,8 +1,9 @@
 """``/studio`` and ``/studio/{id}``: the CharacterStudio page, composed from components.
 
 Desktop: header, resizable sidebar (280–480 px, width remembered per user) and a centre with the
-Portraits / Scenes tabs and the sticky prompt bar. Below 768 px the same elements re-flow into
-Details / Portraits / Scenes tabs (CSS in ``ui/static/studio.css``), so nothing is built twice.
+Portraits / Scenes / Expressions tabs and the sticky prompt bar. Below 768 px the same elements re-flow
+into Details / Portraits / Scenes / Expressions tabs (CSS in ``ui/static/studio.css``), so nothing is
+built twice. The Scenes and Expressions panels are built when first opened.
 
 What a person waits for is the first portraits: the first page of the gallery and the catalog's
 lists are read with the character (one trip to a worker thread), and the first screenful of tiles is
@@ -37,6 +38,8 @@ from core.models import CharacterPortrait, User
 from ui import theme
 from ui.components.character_selector import CharacterSelector
 from ui.components.deferred import Deferred, after_connect
+from ui.components.expression_panel import expression_panel
+from ui.components.expression_tabs import expressions_tab, follow_width
 from ui.components.file_picker import FilePicker
 from ui.components.image_picker import open_image_picker
 from ui.components.leave_confirm import LeaveConfirm
@@ -197,6 +200,7 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
         ui.tab("details", "Details")
         ui.tab("portraits", "Portraits")
         ui.tab("scenes", "Scenes")
+        expressions_tab("phone")
     splitter = ui.splitter(limits=SIDEBAR_LIMITS, value=options.sidebar_width,
                            on_change=lambda e: _remember_width(e.value)) \
         .props("unit=px").classes("studio-splitter w-full")  # its height: studio.css fills the window
@@ -207,19 +211,23 @@ def _body(tab: StudioTab, prepare: Callable[[], Awaitable[None]]) -> None:
         with center_tabs:
             ui.tab("portraits", "Portraits").mark("tab-portraits")
             ui.tab("scenes", "Scenes").mark("tab-scenes")
+            expressions_tab("desktop")
         # value given explicitly: binding to the tabs alone leaves the panels (and the tabs) at None in
         # NiceGUI 3.18, so the browser rendered an empty centre (the User harness does not notice).
         with ui.tab_panels(center_tabs, value="portraits").classes("w-full col").props("keep-alive"):
             portraits_panel = ui.tab_panel("portraits").classes("column no-wrap p-0")
             scenes_panel = ui.tab_panel("scenes")
+            expressions_panel = ui.tab_panel("expressions").classes("column no-wrap p-0")
     Deferred(scenes_panel, lambda: scenes_gallery(state, tab.scenes)).on_first_view(center_tabs, shown="scenes")
+    Deferred(expressions_panel, lambda: _expressions_panel(tab)).on_first_view(center_tabs, shown="expressions")
     with portraits_panel:
         bar = _portraits_panel(tab)
     # the phone's bottom bar is hidden on the Portraits tab the page opens with; a footer must sit at
     # the page's top level
     footer = Deferred(ui.context.client.content,
                       lambda: mobile_bottom_bar(tab.scenes, mobile))
-    after_connect(footer, Deferred(sidebar, lambda: _sidebar_sections(tab)), Deferred(bar, lambda: _prompt_bar(tab)),
+    after_connect(footer, Deferred(mobile, follow_width), Deferred(sidebar, lambda: _sidebar_sections(tab)),
+                  Deferred(bar, lambda: _prompt_bar(tab)),
                   prepare=prepare, ready_marker="studio-ready")
 
 
@@ -239,6 +247,12 @@ def _portraits_panel(tab: StudioTab) -> ui.element:
     return ui.element("div").classes("w-full empty:hidden")
 
 
+def _expressions_panel(tab: StudioTab) -> None:
+    with ui.scroll_area().classes("w-full col"):
+        expression_panel(tab.session.state, tab.expressions, tab.catalog.image_models(),
+                         max_upload_bytes=tab.session.ctx.settings.max_upload_bytes)
+
+
 def _prompt_bar(tab: StudioTab) -> None:
     state, options = tab.session.state, tab.session.options
     upload = FilePicker(tab.reference.upload_reference, accept="image/*,.heic,.heif",
@@ -250,7 +264,7 @@ def _prompt_bar(tab: StudioTab) -> None:
 
 def _mobile_tab(value: str, splitter: ui.splitter, center_tabs: ui.tabs) -> None:
     splitter.classes(add="mobile-details") if value == "details" else splitter.classes(remove="mobile-details")
-    if value in ("portraits", "scenes"):
+    if value in ("portraits", "scenes", "expressions"):
         center_tabs.set_value(value)
 
 
