@@ -4,11 +4,14 @@ refused at the field, and a character without a face."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 
 from nicegui import ElementFilter
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
+from PIL import Image
 
 from core import auth
 from core.expressions import store
@@ -18,6 +21,7 @@ from core.models import Character
 from core.models import User as Account
 from tests.support.served_app import running_studio
 from tests.support.studio_pages import open_studio, own_character, texts
+from tests.support.uploads import upload_through
 from tests.support.waiting import eventually
 
 WAIT_S = 60  # a set on the built-in renderer, on a slow machine
@@ -27,6 +31,12 @@ def _count(user: User, marker: str) -> int:
     assert user.client
     with user.client:
         return len(list(ElementFilter(marker=marker, local_scope=False)))
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), colour).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _visible(user: User, marker: str) -> bool:
@@ -105,6 +115,12 @@ async def test_a_set_fills_live_in_this_tab_and_in_another(user: User, create_us
     assert texts(user, "expression-count")[0] == "1 image"
     assert set(texts(user, "expression-background")) <= {"transparent", "plain"}
 
+    user.find(marker="export-sprites").click()
+    response = await user.download.next(timeout=10)
+    assert response.headers["content-disposition"].startswith('attachment; filename="Mira-sprites.zip"')
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert sorted(archive.namelist()) == sorted(f"{label}.png" for label in ESSENTIAL)
+
 
 async def test_regenerate_then_choose_the_first_image_again(user: User) -> None:
     character = await _with_face()
@@ -140,6 +156,27 @@ async def test_delete_a_label_after_confirming(user: User) -> None:
     await eventually(lambda: "anger" not in _tile_labels(user), what="the anger tile goes")
     view = store.read_set(running_studio().ctx, _owner(), character.id)
     assert view is not None and view.label("anger") is None and len(view.labels) == len(ESSENTIAL) - 1
+
+
+async def test_upload_your_own_image_for_a_label_through_the_gate(user: User) -> None:
+    character = await _with_face()
+    await _open_tab(user, character)
+    await _make_essential(user)
+    _click_in(user, "joy", "expression-menu")
+    user.find(marker="expression-upload").click()
+    status = await upload_through(user, "expression-upload-picker", "mine.png", _png((200, 40, 40)), "image/png")
+    assert status == 200
+    await eventually(lambda: _tile(user, "joy")("expression-alternative") == 2, what="joy has two images")
+    joy = store.read_set(running_studio().ctx, _owner(), character.id).label("joy")
+    assert joy is not None and joy.chosen is not None and joy.chosen.origin == "upload"
+    assert joy.chosen.background == "plain"
+
+    _click_in(user, "joy", "expression-menu")
+    user.find(marker="expression-upload").click()
+    assert await upload_through(user, "expression-upload-picker", "bad.png", b"not an image", "image/png") == 200
+    await user.should_see("was refused")
+    after = store.read_set(running_studio().ctx, _owner(), character.id).label("joy")
+    assert after is not None and len(after.images) == 2  # nothing changed
 
 
 async def test_a_bad_custom_label_is_refused_at_the_field_and_nothing_is_sent(user: User) -> None:

@@ -61,7 +61,7 @@ class ExpressionHeader(ui.column):
                     .props('unelevated no-caps color=primary data-testid="make-expressions"') \
                     .bind_enabled_from(state, "can_make").mark("make-expressions")
                 with ui.row().classes("items-center gap-2").bind_visibility_from(state, "running") \
-                        .mark("expression-progress"):
+                        .props('data-testid="expression-progress"').mark("expression-progress"):
                     ui.spinner(size="sm")
                     ui.label().bind_text_from(state, "progress_text").props('aria-live="polite"') \
                         .classes("text-sm").mark("expression-progress-text")

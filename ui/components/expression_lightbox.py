@@ -16,6 +16,7 @@ from ui.components.confirm_dialog import confirm
 from ui.components.expression_tile import background_badge
 from ui.expression_state import Change, ExpressionActions
 
+FRAME_STYLE = "width: min(78vw, 62vh); height: min(78vw, 62vh)"  # sprites are square: as large as fits
 ORIGIN_TEXT = {"generated": "generated", "upload": "your upload", "import": "imported"}
 
 
@@ -40,9 +41,8 @@ class ExpressionLightbox:
             with ui.row().classes("w-full col items-center justify-center no-wrap"):
                 ui.button(icon="chevron_left", on_click=lambda: self.step(-1)) \
                     .props('flat round color=on-scrim aria-label="Previous expression"')
-                with ui.element("div").classes("relative") as self.frame:
-                    self.image = ui.image().classes("max-h-[65vh] max-w-[80vw] min-w-[12rem]") \
-                        .props('fit=contain alt="Expression"')
+                with ui.element("div").classes("relative").style(FRAME_STYLE) as self.frame:
+                    self.image = ui.image().classes("w-full h-full").props('fit=contain alt="Expression"')
                 ui.button(icon="chevron_right", on_click=lambda: self.step(1)) \
                     .props('flat round color=on-scrim aria-label="Next expression"')
             self.strip = ui.row().classes("w-full justify-center gap-2 px-3 flex-wrap")

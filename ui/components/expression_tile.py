@@ -58,7 +58,8 @@ class ExpressionTile(ui.element):
         with self:
             self._picture(view)
             with ui.row().classes("w-full items-center justify-between no-wrap gap-1 px-1"):
-                ui.label(view.label).classes("text-sm font-medium ellipsis").mark("expression-caption")
+                ui.label(view.label).classes("text-sm font-medium ellipsis").props(f'title="{view.label}"') \
+                    .mark("expression-caption")
                 ui.label(image_count(view)).classes("text-xs text-muted shrink-0").mark("expression-count")
             if len(view.images) > 1:
                 self._strip(view)
@@ -74,7 +75,7 @@ class ExpressionTile(ui.element):
                     .classes("w-full h-full object-contain cursor-pointer").mark("expression-image") \
                     .on("click", lambda: self.on_open(self.label))
                 button_like(image, f"Open the expression {view.label}", lambda: self.on_open(self.label))
-                background_badge(chosen, classes="absolute bottom-1 left-1")
+                background_badge(chosen, classes="absolute top-1 left-1")
             if chosen is None or view.status in ("generating", "pending", "failed"):
                 self._state(view, over_image=chosen is not None)
             self._menu_button = ui.button(icon="more_vert", on_click=self._open_menu) \
