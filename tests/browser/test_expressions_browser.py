@@ -23,7 +23,8 @@ pytestmark = pytest.mark.browser
 
 DARK_BODY = re.compile(r"\bbody--dark\b")
 SET_TIMEOUT_MS = 90_000  # ten images on the built-in renderer, on a slow machine
-LOADED_IMAGES_JS = """() => [...document.querySelectorAll('[data-testid=expression-tile] img[data-testid=expression-image]')]
+LOADED_IMAGES_JS = """() => [...document.querySelectorAll(
+  '[data-testid=expression-tile] img[data-testid=expression-image]')]
   .filter((img) => img.complete && img.naturalWidth > 0).length"""
 
 
