@@ -145,6 +145,26 @@ async def test_regenerate_then_choose_the_first_image_again(user: User) -> None:
     await eventually(lambda: _chosen_id(user, "joy") == first.chosen.id, what="the tile marks it chosen")
 
 
+async def test_cancel_stops_the_set_and_the_labels_left_offer_retry(user: User) -> None:
+    character = await _with_face()
+    await _open_tab(user, character)
+    (toggle,) = user.find(marker="expression-preset").elements
+    toggle.value = "sillytavern"  # type: ignore[attr-defined]
+    user.find(marker="make-expressions").click()
+    await user.should_see(marker="expression-cancel")
+    user.find(marker="expression-cancel").click()
+    await eventually(lambda: not _visible(user, "expression-progress"), within=WAIT_S, what="the progress ends")
+    await eventually(lambda: _count(user, "expression-retry") > 0, what="Retry on the cancelled labels")
+    view = store.read_set(running_studio().ctx, _owner(), character.id)
+    assert view is not None and {label.status for label in view.labels} <= {"completed", "cancelled"}
+    cancelled = [label.label for label in view.labels if label.status == "cancelled"]
+    assert cancelled and _count(user, "expression-retry") == len(cancelled)
+
+    _click_in(user, cancelled[0], "expression-retry")
+    await eventually(lambda: _tile(user, cancelled[0])("expression-image") == 1, within=WAIT_S,
+                     what="the retried label gets its image")
+
+
 async def test_delete_a_label_after_confirming(user: User) -> None:
     character = await _with_face()
     await _open_tab(user, character)
