@@ -45,6 +45,7 @@ class CardImportOut(CharacterOut):
     warnings: list[str]
     portrait_count: int
     scene_count: int
+    expression_labels: list[str]  # the expression set the card's sprites became (empty: it had none)
     card: CardSummaryOut
 
 
@@ -60,7 +61,8 @@ async def import_card_file(user: CurrentUser, studio: StudioDep, file: UploadFil
     character = CharacterOut.model_validate(result.character).model_dump()
     summary = card_summary(result.character.card_data)
     return CardImportOut(**character, warnings=result.warnings, portrait_count=len(result.portraits),
-                         scene_count=len(result.scenes), card=CardSummaryOut(**vars(summary)))
+                         scene_count=len(result.scenes), expression_labels=result.expression_labels,
+                         card=CardSummaryOut(**vars(summary)))
 
 
 @router.get("/{character_id}/export", response_class=StreamingResponse, responses=_DOWNLOAD)

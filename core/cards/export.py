@@ -12,6 +12,10 @@ decides, so the rule is the same as for reading it). Formats:
 * **charx** - ``card.json`` plus every portrait as an asset (the primary is the ``main`` icon), scene
   images as ``background`` assets and the reference as an ``x_character_studio_reference`` asset.
 
+In a CHARX and in a PNG with ``embed_assets``, the expression set's chosen image of each label is an
+``emotion`` asset named after the label (what RisuAI and V3 readers show as sprites). Only the
+owner's export carries the set: it is working material, not part of what a public character shows.
+
 Only the owner's stored files are read: a scene image URL that is not one of the owner's stored
 objects is written as a link in the studio extension (if it is a web address), never fetched.
 
@@ -36,7 +40,15 @@ from core.cards.layout import CardLayout, Snapshot
 from core.cards.pieces import materialize, piece_length, stream
 from core.context import Context
 from core.errors import NotFound, ValidationError
-from core.models import Character, CharacterPortrait, CharacterScene, User
+from core.models import (
+    Character,
+    CharacterPortrait,
+    CharacterScene,
+    ExpressionImage,
+    ExpressionLabel,
+    ExpressionSet,
+    User,
+)
 from core.portraits import GALLERY_ORDER
 
 EXPORT_FORMATS = ("png", "json", "charx")
@@ -133,9 +145,20 @@ def load_snapshot(ctx: Context, actor: User, character_id: str) -> Snapshot:
             raise NotFound("Character not found")
         portraits = conn.execute(_PORTRAITS, {"id": character_id}).all()
         scenes = conn.execute(_SCENES, {"id": character_id}).all()
+        labels, sprites = _sprites(conn, character_id) if actor.id == found.user_id else ([], [])
     return Snapshot(Character.model_construct(**found._mapping),
                     [CharacterPortrait.model_construct(**row._mapping) for row in portraits],
-                    [CharacterScene.model_construct(**row._mapping) for row in scenes])
+                    [CharacterScene.model_construct(**row._mapping) for row in scenes], labels, sprites)
+
+
+def _sprites(conn: sa.Connection, character_id: str) -> tuple[list[str], list[tuple[str, str]]]:
+    """The set's labels and (label, stored key) of each label's chosen image, in the set's order."""
+    found = conn.execute(_SET, {"id": character_id}).first()
+    if found is None:
+        return [], []
+    chosen = {label: key for label, key in conn.execute(_CHOSEN, {"set_id": found.id}) if key}
+    labels = [label for label in found.labels or [] if isinstance(label, str)]
+    return labels, [(label, chosen[label]) for label in labels if label in chosen]
 
 
 _character_table = Character.__table__  # type: ignore[attr-defined]
@@ -146,3 +169,10 @@ _PORTRAITS = (sa.select(_portrait_table).where(_portrait_table.c.character_id ==
               .order_by(*GALLERY_ORDER))
 _SCENES = (sa.select(_scene_table).where(_scene_table.c.character_id == sa.bindparam("id"))
            .order_by(_scene_table.c.priority.desc(), _scene_table.c.created_at, _scene_table.c.id))
+_set_table = ExpressionSet.__table__  # type: ignore[attr-defined]
+_label_table = ExpressionLabel.__table__  # type: ignore[attr-defined]
+_image_table = ExpressionImage.__table__  # type: ignore[attr-defined]
+_SET = sa.select(_set_table.c.id, _set_table.c.labels).where(_set_table.c.character_id == sa.bindparam("id"))
+_CHOSEN = (sa.select(_label_table.c.label, _image_table.c.storage_path)
+           .select_from(_label_table.join(_image_table, _image_table.c.id == _label_table.c.chosen_image_id))
+           .where(_label_table.c.set_id == sa.bindparam("set_id")))

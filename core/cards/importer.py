@@ -7,8 +7,8 @@ An import never touches an existing character. It is all-or-nothing, in three st
    whose asset is not an image is refused here, still with nothing stored;
 3. store, then insert (one thread, so a cancelled request cannot split it): the files go to
    ``user-library`` under the new character's portrait prefix (references to ``reference_images``),
-   then the character, its portraits and scenes are inserted in one transaction; if anything fails,
-   the stored files are deleted again before the error is raised.
+   then the character, its portraits, scenes and expression set are inserted in one transaction; if
+   anything fails, the stored files are deleted again before the error is raised.
 
 Copies of one card stay apart by name: when the importer already has a character of the card's name
 (compared case-insensitively), the new one is called "Iris Vale (2)", then "(3)" and so on: the first
@@ -38,6 +38,8 @@ from core.cards.errors import CardError
 from core.cards.limits import CardLimits, check_size
 from core.character_rules import NAME_MAX
 from core.context import Context
+from core.expressions.images import expression_key, has_alpha
+from core.expressions.store import ImportedSprite, insert_imported_set
 from core.image_gate import THUMB_SIZE, image_limits, prepare_portrait, prepare_reference, stored_file_metadata
 from core.models import Character, CharacterPortrait, CharacterScene, User, new_id
 from storage.base import (
@@ -66,6 +68,7 @@ class CardImportResult:
     scenes: list[CharacterScene]
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    expression_labels: list[str] = field(default_factory=list)  # the set's labels, when the card had sprites
 
 
 @dataclass
@@ -85,23 +88,33 @@ async def import_card(ctx: Context, actor: User, data: bytes, *, limits: CardLim
     started = time.perf_counter()
     plan = await asyncio.to_thread(_plan, data, limits)
     parsed = time.perf_counter()
-    portraits, scenes, reference = await _gate(ctx, plan)
+    images = await _gate(ctx, plan)
     gated = time.perf_counter()
     character, portrait_rows, scene_rows, store_s, db_s = await asyncio.to_thread(
-        _store_and_insert, ctx, actor, plan, portraits, scenes, reference)
+        _store_and_insert, ctx, actor, plan, images)
     timings = {"parse_s": parsed - started, "gate_s": gated - parsed, "store_s": store_s, "db_s": db_s,
                "total_s": time.perf_counter() - started}
     log.info("imported card %r as %s: %d portraits, %d scenes, %d warnings, %.0f ms", character.name, character.id,
              len(portrait_rows), len(scene_rows), len(plan.warnings), timings["total_s"] * 1000)
-    return CardImportResult(character, portrait_rows, scene_rows, plan.warnings, timings)
+    return CardImportResult(character, portrait_rows, scene_rows, plan.warnings, timings,
+                            plan.sprite_labels if plan.sprites else [])
 
 
 def _plan(data: bytes, limits: CardLimits) -> ImportPlan:
     return plan_import(read_card_file(data, limits), limits)
 
 
-async def _gate(ctx: Context, plan: ImportPlan) -> tuple[list[ProcessedImage], list[ProcessedImage | None],
-                                                         ProcessedImage | None]:
+@dataclass
+class _Gated:
+    """Every image of a plan after the gate, in the plan's order."""
+
+    portraits: list[ProcessedImage]
+    scenes: list[ProcessedImage | None]
+    reference: ProcessedImage | None
+    sprites: list[list[ProcessedImage]]  # per sprite label, the chosen one first
+
+
+async def _gate(ctx: Context, plan: ImportPlan) -> _Gated:
     """Every image through the gate at once (the pool bounds the parallelism); the first refusal wins."""
     limits = image_limits(ctx.settings)
     labels = [p.label for p in plan.portraits] + [f"image of scene '{s.label}'" for s in plan.scenes if s.image]
@@ -110,6 +123,9 @@ async def _gate(ctx: Context, plan: ImportPlan) -> tuple[list[ProcessedImage], l
     if plan.reference is not None:
         labels.append("reference image")
         jobs.append(prepare_reference(ctx.workers, plan.reference, limits))
+    for sprite in plan.sprites:
+        labels += [f"emotion '{sprite.label}'"] * len(sprite.images)
+        jobs += [prepare_portrait(ctx.workers, data, limits) for data in sprite.images]
     results = await asyncio.gather(*jobs, return_exceptions=True)
     processed: list[ProcessedImage] = []
     for label, result in zip(labels, results, strict=True):
@@ -119,30 +135,38 @@ async def _gate(ctx: Context, plan: ImportPlan) -> tuple[list[ProcessedImage], l
         if isinstance(result, BaseException):
             raise result
         processed.append(result)
-    portraits = processed[:len(plan.portraits)]
-    rest = iter(processed[len(plan.portraits):])
+    rest = iter(processed)
+    portraits = [next(rest) for _ in plan.portraits]
     scenes = [next(rest) if scene.image is not None else None for scene in plan.scenes]
-    return portraits, scenes, (next(rest) if plan.reference is not None else None)
+    reference = next(rest) if plan.reference is not None else None
+    sprites = [[next(rest) for _ in sprite.images] for sprite in plan.sprites]
+    return _Gated(portraits, scenes, reference, sprites)
 
 
-def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, portraits: list[ProcessedImage],
-                      scenes: list[ProcessedImage | None], reference: ProcessedImage | None
+def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, gated: _Gated
                       ) -> tuple[Character, list[CharacterPortrait], list[CharacterScene], float, float]:
     character_id = new_id()
     portrait_uploads = [_Upload(USER_LIBRARY, portrait_key(actor.id, character_id, uuid.uuid4().hex), image)
-                        for image in portraits]
+                        for image in gated.portraits]
     scene_uploads = [_Upload(USER_LIBRARY, portrait_key(actor.id, character_id, f"scene-{uuid.uuid4().hex}"), image)
-                     if image is not None else None for image in scenes]
+                     if image is not None else None for image in gated.scenes]
+    reference = gated.reference
     reference_upload = (_Upload(REFERENCE_IMAGES, reference_key(actor.id, character_id,
                                                                 f"{uuid.uuid4().hex}.{reference.extension}"), reference)
                         if reference is not None else None)
-    uploads = [*portrait_uploads, *(u for u in scene_uploads if u), *([reference_upload] if reference_upload else [])]
+    sprite_uploads = [[(new_id(), image) for image in images] for images in gated.sprites]
+    sprite_files = [_Upload(USER_LIBRARY, expression_key(actor.id, character_id, image_id), image)
+                    for images in sprite_uploads for image_id, image in images]
+    uploads = [*portrait_uploads, *(u for u in scene_uploads if u), *([reference_upload] if reference_upload else []),
+               *sprite_files]
     started = time.perf_counter()
     try:
         _put_all(ctx, uploads)
         urls = _sign(ctx, uploads)
         stored = time.perf_counter()
-        rows = _insert(ctx, actor, character_id, plan, portrait_uploads, scene_uploads, reference_upload, urls)
+        sprites = _sprite_rows(plan, sprite_uploads, urls, actor.id, character_id)
+        rows = _insert(ctx, actor, character_id, plan, portrait_uploads, scene_uploads, reference_upload, urls,
+                       sprites)
     except BaseException:
         _remove_all(ctx.storage, uploads)
         raise
@@ -183,8 +207,9 @@ def _sign(ctx: Context, uploads: list[_Upload]) -> dict[tuple[str, str], str]:
 
 def _insert(ctx: Context, actor: User, character_id: str, plan: ImportPlan, portrait_uploads: list[_Upload],
             scene_uploads: list[_Upload | None], reference_upload: _Upload | None,
-            urls: dict[tuple[str, str], str]) -> tuple[Character, list[CharacterPortrait], list[CharacterScene]]:
-    """One transaction: the character, then its portraits (gallery order = plan order) and scenes."""
+            urls: dict[tuple[str, str], str], sprites: list[ImportedSprite]
+            ) -> tuple[Character, list[CharacterPortrait], list[CharacterScene]]:
+    """One transaction: the character, then its portraits (gallery order = plan order), scenes and set."""
     character = Character(id=character_id, user_id=actor.id, **plan.fields, card_data=plan.card_data)
     portrait_rows: list[CharacterPortrait] = []
     count = len(portrait_uploads)
@@ -222,7 +247,23 @@ def _insert(ctx: Context, actor: User, character_id: str, plan: ImportPlan, port
         session.add_all(portrait_rows)
         session.flush()
         session.add_all(scene_rows)
+        if plan.sprites:
+            insert_imported_set(session, character_id, actor.id, plan.sprite_labels, sprites)
     return character, portrait_rows, scene_rows
+
+
+def _sprite_rows(plan: ImportPlan, uploads: list[list[tuple[str, ProcessedImage]]], urls: dict[tuple[str, str], str],
+                 owner_id: str, character_id: str) -> list[ImportedSprite]:
+    """The stored sprites as rows-to-be: the chosen image of each label first, as the plan has them."""
+    rows: list[ImportedSprite] = []
+    for sprite, images in zip(plan.sprites, uploads, strict=True):
+        for image_id, image in images:
+            key = expression_key(owner_id, character_id, image_id)
+            thumbs = {size: thumbnail_key(key, size) for size in image.thumbnails}
+            thumb = thumbs.get(THUMB_SIZE) or next(iter(thumbs.values()), None)
+            rows.append(ImportedSprite(sprite.label, image_id, key, urls[(USER_LIBRARY, key)],
+                                       urls[(USER_LIBRARY, thumb)] if thumb else None, has_alpha(image.data)))
+    return rows
 
 
 def _unused_name(session: Session, owner_id: str, name: str) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import io
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -41,6 +41,8 @@ class Snapshot:
     character: Character
     portraits: list[CharacterPortrait]  # gallery order
     scenes: list[CharacterScene]  # list order: highest priority first
+    expression_labels: list[str] = field(default_factory=list)  # the set's labels (none: no set, or not the owner's)
+    sprites: list[tuple[str, str]] = field(default_factory=list)  # (label, stored key) of each chosen image
 
 
 class CardLayout:
@@ -68,22 +70,28 @@ class CardLayout:
             [p for p in portraits if p.is_primary][:1] or portraits[:1]
         scene_keys = {s.id: self._location(s.image_url) for s in scenes} if with_extras else {}
         reference = self._location_path(character.reference_image_path)
+        sprite_keys = [(label, self._location_path(f"{USER_LIBRARY}/{key}")) for label, key in self.snapshot.sprites
+                       ] if with_extras else []
         self._read_all([*(self._portrait_location(p) for p in wanted), *scene_keys.values(),
-                        reference if with_extras else None])
+                        reference if with_extras else None, *(loc for _label, loc in sprite_keys)])
         exported = [(p, self._data(self._portrait_location(p))) for p in wanted]
         self.warnings += [f"Portrait {p.id} has no stored image; it was left out." for p, d in exported if d is None]
         present = [(p, d) for p, d in exported if d is not None]
         avatar, image = None, None
         if self.fmt == "png":
             present, image, avatar = self._png_avatar(present)
-        pairs = [(portrait, self._add(portrait_asset(portrait, i)[0], data, _recorded_crc(portrait, data),
+        labels = frozenset(self.snapshot.expression_labels)
+        pairs = [(portrait, self._add(portrait_asset(portrait, i, labels)[0], data, _recorded_crc(portrait, data),
                                       first=self.fmt == "png" and portrait.is_primary))
                  for i, (portrait, data) in enumerate(present)]
         scene_images = {sid: self._add("background", data) for sid, loc in scene_keys.items()
                         if (data := self._data(loc)) is not None}
         ref_entry, extra = self._reference(reference, pairs)
+        sprites = [(label, self._add("emotion", data)) for label, loc in sprite_keys
+                   if (data := self._data(loc)) is not None]
         card = character_to_card(character, scenes, pairs, scene_images, reference=ref_entry, avatar=avatar,
-                                 extra_assets=extra)
+                                 extra_assets=extra, sprites=sprites,
+                                 expression_labels=self.snapshot.expression_labels if with_extras else ())
         if self.fmt == "json":
             return [dumps(card, pretty=True)]
         if self.fmt == "charx":

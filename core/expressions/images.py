@@ -29,7 +29,7 @@ async def store_expression(ctx: Context, owner_id: str, character_id: str, data:
     """Gate and store one image (ImageRejected when it is not a usable image); returns signed URLs."""
     processed = await prepare_portrait(ctx.workers, data, image_limits(ctx.settings))
     image_id = new_id()
-    key = object_key(owner_id, "portraits", character_id, "expressions", f"{image_id}.png")
+    key = expression_key(owner_id, character_id, image_id)
     thumbs = {size: thumbnail_key(key, size) for size in processed.thumbnails}
     await asyncio.to_thread(put_with_thumbnails, ctx.storage, USER_LIBRARY, key, processed.data,
                             processed.content_type, processed.thumbnails)
@@ -37,10 +37,15 @@ async def store_expression(ctx: Context, owner_id: str, character_id: str, data:
                                      ctx.settings.signed_url_expiry_s)
     thumb = thumbs.get(THUMB_SIZE) or next(iter(thumbs.values()), None)
     return StoredExpression(image_id, key, signed[key], signed.get(thumb) if thumb else None,
-                            _has_alpha(processed.data))
+                            has_alpha(processed.data))
 
 
-def _has_alpha(png: bytes) -> bool:
+def expression_key(owner_id: str, character_id: str, image_id: str) -> str:
+    """Where an expression image is stored: under the character's portraits, so it goes with them."""
+    return object_key(owner_id, "portraits", character_id, "expressions", f"{image_id}.png")
+
+
+def has_alpha(png: bytes) -> bool:
     """Whether a stored PNG has an alpha channel: colour type 4 or 6 in IHDR, or a tRNS chunk."""
     if len(png) < 26 or png[:8] != b"\x89PNG\r\n\x1a\n":
         return False

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -217,6 +219,47 @@ def interrupted_sets(db: Database, interrupted_message: str) -> list[tuple[str, 
         waiting = set(session.exec(select(ExpressionLabel.set_id).where(
             col(ExpressionLabel.status).in_(("pending", "generating")))))
     return [item for item in found if item[0] in waiting]
+
+
+@dataclass(frozen=True)
+class ImportedSprite:
+    """One stored image of an imported set (a label's first one is its chosen one)."""
+
+    label: str
+    image_id: str
+    key: str
+    image_url: str
+    thumbnail_url: str | None
+    transparent: bool
+
+
+def insert_imported_set(session: Session, character_id: str, owner_id: str, labels: Sequence[str],
+                        sprites: Sequence[ImportedSprite]) -> str:
+    """A card's set, in the importer's transaction (with the new character, or not at all).
+
+    Labels with no image come in empty (``cancelled``: the tab offers Retry). Images keep the card's
+    order: a label's first image is chosen, the next ones are ``-1``, ``-2``… on the next export.
+    """
+    background = "transparent" if sprites and all(s.transparent for s in sprites) else "plain"
+    row = ExpressionSet(character_id=character_id, user_id=owner_id, labels=list(labels), source_kind="import",
+                        background=background)
+    session.add(row)
+    session.flush()
+    items = {label: ExpressionLabel(set_id=row.id, label=label, position=index, status="cancelled")
+             for index, label in enumerate(labels)}
+    session.add_all(items.values())
+    session.flush()
+    newest = utcnow()
+    for index, sprite in enumerate(sprites):  # newest first is the view's order: count down from now
+        item = items[sprite.label]
+        session.add(ExpressionImage(id=sprite.image_id, set_id=row.id, label_id=item.id, image_url=sprite.image_url,
+                                    thumbnail_url=sprite.thumbnail_url, storage_path=sprite.key,
+                                    background="transparent" if sprite.transparent else "plain", origin="import",
+                                    created_at=newest - timedelta(microseconds=index)))
+        if item.chosen_image_id is None:
+            item.chosen_image_id, item.status = sprite.image_id, "completed"
+            session.add(item)
+    return row.id
 
 
 def owned_character(session: Session, actor: User, character_id: str, *, lock: bool = False) -> Character:

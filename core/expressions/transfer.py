@@ -1,20 +1,20 @@
-"""Sprites in and out: one image uploaded for a label, a card's sprites imported, the set's bytes for export.
+"""Sprites in and out: one image uploaded for a label, the set's bytes for an export.
 
-Every image that comes in passes the image gate (:func:`core.expressions.images.store_expression`),
-whatever its source, and is checked before anything is written: a bad file among many changes nothing.
+Every image that comes in passes the image gate (:func:`core.expressions.images.store_expression`)
+before anything is written. A card's sprites come in with the card (:mod:`core.cards.importer`), in
+the same transaction as the new character.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.context import Context
 from core.errors import ValidationError
 from core.expressions import store
 from core.expressions.images import StoredExpression, store_expression
-from core.expressions.labels import validate_label, validate_labels
+from core.expressions.labels import validate_label
 from core.models import User
 from storage.base import USER_LIBRARY
 from storage.images import ImageRejected
@@ -34,30 +34,6 @@ async def upload_image(ctx: Context, actor: User, character_id: str, label: str,
     await asyncio.to_thread(_ensure_labels, ctx, actor, character_id, [label], "upload")
     stored = await _gated(ctx, actor, character_id, label, data)
     return await _record(ctx, actor, character_id, label, stored, "upload")
-
-
-async def import_sprites(ctx: Context, actor: User, character_id: str, sprites: Sequence[Sprite]) -> int:
-    """A card's sprites as the character's set; returns how many images came in.
-
-    Every image is gated and stored first; only then are rows written, so a bad image refuses the
-    whole import with its label named, and the files already stored are removed.
-    """
-    sprites = [sprite for sprite in sprites if sprite.images]
-    if not sprites:
-        return 0
-    labels = validate_labels([sprite.label for sprite in sprites])
-    stored: list[tuple[str, StoredExpression]] = []
-    try:
-        for sprite in sprites:
-            for data in reversed(sprite.images):  # oldest first, so the chosen one is the newest
-                stored.append((sprite.label, await _gated(ctx, actor, character_id, sprite.label, data)))
-    except BaseException:
-        await asyncio.to_thread(store.remove_files, ctx, [item.key for _, item in stored])
-        raise
-    await asyncio.to_thread(_ensure_labels, ctx, actor, character_id, list(labels), "import")
-    for label, item in stored:
-        await _record(ctx, actor, character_id, label, item, "import")
-    return len(stored)
 
 
 async def export_sprites(ctx: Context, actor: User, character_id: str) -> list[Sprite]:

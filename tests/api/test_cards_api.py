@@ -49,6 +49,7 @@ async def test_import_a_png_card_and_see_the_character(studio: Studio, client: A
     assert body["name"] == card["data"]["name"] and body["user_id"] == owner.user.id
     assert body["is_public"] is False and body["version"] == 1
     assert (body["portrait_count"], body["scene_count"], body["warnings"]) == (1, 1, [])
+    assert body["expression_labels"] == []
     assert body["card"]["creator"] == "tidewright" and body["card"]["lorebook_entries"] == len(
         LOREBOOK_V2["entries"])
     assert body["card"]["tags"] == ["fantasy", "mystery", "female"] and "chub" in body["card"]["extension_keys"]
@@ -73,7 +74,8 @@ async def test_export_formats_with_content_disposition(studio: Studio, client: A
     as_charx = await client.get(_export(created["id"], "charx"), headers=owner.headers)
     assert as_charx.headers["content-type"] == "application/zip" and as_charx.content[:2] == b"PK"
     again = await client.post(IMPORT, headers=owner.headers, files={"file": ("x.charx", as_charx.content)})
-    assert again.status_code == 201 and again.json()["portrait_count"] == 4
+    assert again.status_code == 201 and again.json()["portrait_count"] == 3
+    assert again.json()["expression_labels"] == ["happy"]  # the card's emotion is the set's sprite
     bad = await client.get(_export(created["id"], "gif"), headers=owner.headers)
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_request"
 

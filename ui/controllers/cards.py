@@ -29,7 +29,9 @@ class CardController:
             return
         for warning in result.warnings[:3]:
             session.notify(warning, type="warning")
-        session.notify(f"Imported “{result.character.name}”", type="positive")
+        sprites = len(result.expression_labels)
+        extra = f" with {sprites} expression{'s' if sprites != 1 else ''}" if sprites else ""
+        session.notify(f"Imported “{result.character.name}”{extra}", type="positive")
         ui.navigate.to(f"/studio/{result.character.id}")
 
     async def export_card(self, fmt: str) -> None:

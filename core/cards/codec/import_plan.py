@@ -7,9 +7,12 @@ Pure work - nothing is stored here, so a card that fails half-way leaves nothing
   text no longer matches the fingerprint taken at export), in which case the card's text wins for
   that field. Portraits, scenes and the reference come back with their prompts and metadata.
 * **Any other card**: the card's fields map onto studio fields (see ``mapping.py``); the PNG's image
-  is the primary portrait, ``icon`` assets (``main`` first) and ``emotion`` assets become portraits
-  (emotions tagged in ``generation_metadata``), ``background`` assets scene images, and a
-  non-empty ``scenario`` becomes a "Scenario" scene.
+  is the primary portrait, ``icon`` assets (``main`` first) become portraits, ``background`` assets
+  scene images, and a non-empty ``scenario`` becomes a "Scenario" scene.
+
+Either way, ``emotion`` assets and RisuAI's ``extensions.risuai.emotions`` (``[name, uri]`` pairs)
+become the character's expression set (:mod:`core.cards.codec.sprites`): one label per name, a
+repeated name's later images its alternatives.
 
 A card value the studio cannot hold (say, 30 alternate greetings where the studio allows 20) is not
 cut: the studio field stays empty, the card's value is kept verbatim and exported as it came, and a
@@ -35,6 +38,7 @@ from core.cards.codec.mapping import (
 )
 from core.cards.codec.models import DEFAULT_ASSET, IMPORTED_ASSET_TYPES, MAPPED_FIELDS, SPEC_V1, V1_FIELDS, CardDocument
 from core.cards.codec.reader import CardFile, is_remote, is_self_contained
+from core.cards.codec.sprites import SpritePlan, drop_imported_risu_emotions, plan_sprites
 from core.cards.codec.text import compose_profile, parse_examples, split_description
 from core.cards.errors import CardError
 from core.cards.limits import CardLimits
@@ -75,6 +79,8 @@ class ImportPlan:
     reference: bytes | None = None
     reference_portrait: int | None = None
     warnings: list[str] = field(default_factory=list)
+    sprites: list[SpritePlan] = field(default_factory=list)  # the expression set, in label order
+    sprite_labels: list[str] = field(default_factory=list)  # every label, with or without an image
 
 
 @dataclass
@@ -84,6 +90,7 @@ class _State:
     warnings: list[str]
     used: set[str] = field(default_factory=set)  # asset URIs imported as images
     claimed: set[str] = field(default_factory=set)  # asset URIs the studio extension accounts for
+    sprites_imported: bool = False
 
     @property
     def card(self) -> CardDocument:
@@ -99,7 +106,10 @@ def plan_import(card_file: CardFile, limits: CardLimits) -> ImportPlan:
     portraits, ext_portraits = _portraits(state)
     reference, reference_portrait = _reference(state, portraits, ext_portraits)
     values["scenario"] = scenes[0].fields.get("scene_description") if scenes else None
+    sprites, sprite_labels = plan_sprites(card_file, state.ext, state.used, state.claimed, state.warnings)
+    state.sprites_imported = bool(sprites)
     images = len(portraits) + sum(1 for scene in scenes if scene.image is not None) + (reference is not None)
+    images += sum(len(sprite.images) for sprite in sprites)
     if images > limits.max_image_assets:
         raise CardError(f"The card holds {images} images; at most {limits.max_image_assets} can be imported.",
                         "too_many_assets")
@@ -112,7 +122,7 @@ def plan_import(card_file: CardFile, limits: CardLimits) -> ImportPlan:
         state.warnings.append(f"{len(unused)} file(s) in the archive are not assets of the card and were not "
                               f"kept: {shown}.")
     return ImportPlan(fields, _card_data(state, values), portraits, scenes, reference, reference_portrait,
-                      state.warnings)
+                      state.warnings, sprites, sprite_labels)
 
 
 def _extension(state: _State) -> dict[str, Any] | None:
@@ -250,9 +260,9 @@ def _portraits(state: _State) -> tuple[list[PortraitPlan], dict[int, PortraitPla
         state.used.add("ccdefault:")
         plans.insert(0, PortraitPlan(image, "card image", not plans, metadata={
             "source": "card_import", "card_asset": dict(DEFAULT_ASSET)}))
-    assets = [a for a in card.assets() if a.get("type") in ("icon", "emotion") and a.get("uri") not in state.claimed
+    assets = [a for a in card.assets() if a.get("type") == "icon" and a.get("uri") not in state.claimed
               and a.get("uri") != "ccdefault:"]
-    assets.sort(key=lambda a: (a.get("type") != "icon", a.get("name") != "main"))
+    assets.sort(key=lambda a: a.get("name") != "main")
     for asset in assets:
         kind, name = asset.get("type"), asset.get("name") if isinstance(asset.get("name"), str) else ""
         data = _image(state, asset.get("uri"), f"{kind} '{name}'")
@@ -260,10 +270,7 @@ def _portraits(state: _State) -> tuple[list[PortraitPlan], dict[int, PortraitPla
             continue
         meta: dict[str, Any] = {"source": "card_import",
                                 "card_asset": {key: asset.get(key) for key in ("type", "uri", "name", "ext")}}
-        if kind == "emotion":
-            meta["emotion"] = name or "neutral"
-        plans.append(PortraitPlan(data, f"{kind} '{name}'", kind == "icon" and name == "main" and not plans,
-                                  metadata=meta))
+        plans.append(PortraitPlan(data, f"{kind} '{name}'", name == "main" and not plans, metadata=meta))
     primary = next((plan for plan in plans if plan.primary), plans[0] if plans else None)
     for plan in plans:
         plan.primary = plan is primary
@@ -313,6 +320,7 @@ def _card_data(state: _State, values: dict[str, Any]) -> dict[str, Any]:
         top = {key: value for key, value in card.top.items() if key not in ("spec", "spec_version", "data", *V1_FIELDS)}
     raw_extensions = data.get("extensions") if card.spec != SPEC_V1 else None
     extensions = {key: value for key, value in (raw_extensions or {}).items() if key != STUDIO_EXTENSION}
+    extensions = drop_imported_risu_emotions(extensions, state.sprites_imported)
     assets: list[dict[str, Any]] = []
     for asset in card.assets():
         uri = asset.get("uri", "")

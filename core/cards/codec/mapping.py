@@ -113,15 +113,18 @@ def studio_values(character: Character, scenes: Sequence[CharacterScene]) -> dic
     return values
 
 
-def portrait_asset(portrait: CharacterPortrait, index: int) -> tuple[str, str]:
-    """``(type, name)`` of a portrait as an asset: the primary is the ``main`` icon; portraits imported
-    from ``emotion`` assets go back as emotions; the rest are icons under their original name."""
+def portrait_asset(portrait: CharacterPortrait, index: int,
+                   set_labels: frozenset[str] = frozenset()) -> tuple[str, str]:
+    """``(type, name)`` of a portrait as an asset: the primary is the ``main`` icon; portraits an older
+    import tagged with an emotion go back as emotions, unless the expression set has that label (its
+    chosen image is the emotion then); the rest are icons under their original name."""
     meta = portrait.generation_metadata or {}
     original = meta.get("card_asset") if isinstance(meta.get("card_asset"), dict) else {}
     if portrait.is_primary:
         return "icon", "main"
-    if isinstance(meta.get("emotion"), str) and meta["emotion"]:
-        return "emotion", meta["emotion"]
+    emotion = meta.get("emotion")
+    if isinstance(emotion, str) and emotion and emotion not in set_labels:
+        return "emotion", emotion
     name = original.get("name") if original.get("type") == "icon" else None
     return "icon", name if isinstance(name, str) and name and name != "main" else f"portrait_{index + 1}"
 
@@ -137,13 +140,17 @@ def character_to_card(character: Character, scenes: Sequence[CharacterScene],
                       portraits: Sequence[tuple[CharacterPortrait, ExportImage]],
                       scene_images: dict[str, ExportImage], *, reference: dict[str, Any] | None = None,
                       avatar: dict[str, Any] | None = None,
-                      extra_assets: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+                      extra_assets: Sequence[dict[str, Any]] = (),
+                      sprites: Sequence[tuple[str, ExportImage]] = (),
+                      expression_labels: Sequence[str] = ()) -> dict[str, Any]:
     """The V3 card (with the V1 fields repeated at the top level, as real cards do).
 
     ``portraits`` are the embedded ones in gallery order; ``scene_images`` maps a scene id to its
     embedded image; ``reference`` is the extension's reference entry and ``extra_assets`` lists its
     embedded file, if any; ``avatar`` marks a PNG whose image is the offline renderer's placeholder
-    (so a re-import does not take it for a portrait).
+    (so a re-import does not take it for a portrait). ``sprites`` are the expression set's chosen
+    images, one ``emotion`` asset per label; ``expression_labels`` every label of the set (the
+    extension lists them, so labels with no image yet survive a round trip).
     """
     card_data = character.card_data or {}
     kept_fields: dict[str, Any] = dict(card_data.get("fields") or {})
@@ -161,9 +168,13 @@ def character_to_card(character: Character, scenes: Sequence[CharacterScene],
     data["creator"] = kept_fields.pop("creator", "")
     data["character_version"] = kept_fields.pop("character_version", "")
     ext = _extension(character, values, scenes, portraits, scene_images, reference, avatar, data)
+    if expression_labels:
+        ext["expressions"] = {"labels": list(expression_labels)}
     data["extensions"] = {**(card_data.get("extensions") or {}), STUDIO_EXTENSION: ext}
     data["group_only_greetings"] = kept_fields.pop("group_only_greetings", [])
-    data["assets"] = _assets(card_data, portraits, scenes, scene_images, extra_assets)
+    emotions = [{"type": "emotion", "uri": image.uri, "name": label, "ext": image.ext} for label, image in sprites]
+    data["assets"] = _assets(card_data, portraits, scenes, scene_images, [*extra_assets, *emotions],
+                             frozenset(expression_labels))
     unchanged = card_data.get("imported_version") == character.version
     data["creation_date"] = kept_fields.pop("creation_date", int(character.created_at.timestamp()))
     modified = kept_fields.pop("modification_date", None)
@@ -210,10 +221,10 @@ def _scene_entry(scene: CharacterScene, image: ExportImage | None) -> dict[str, 
 
 def _assets(card_data: dict[str, Any], portraits: Sequence[tuple[CharacterPortrait, ExportImage]],
             scenes: Sequence[CharacterScene], scene_images: dict[str, ExportImage],
-            extra: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+            extra: Sequence[dict[str, Any]], set_labels: frozenset[str]) -> list[dict[str, Any]]:
     own: list[dict[str, Any]] = []
     for index, (portrait, image) in enumerate(portraits):
-        kind, name = portrait_asset(portrait, index)
+        kind, name = portrait_asset(portrait, index, set_labels)
         own.append({"type": kind, "uri": image.uri, "name": name, "ext": image.ext})
     for index, scene in enumerate(scenes):
         if scene.id in scene_images:

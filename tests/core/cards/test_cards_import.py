@@ -17,6 +17,7 @@ from core.cards.importer import CardImportResult, import_card
 from core.character_rules import EDITABLE_FIELDS
 from core.characters import create_character
 from core.context import Context
+from core.expressions.store import read_set
 from core.models import User
 from core.portraits import list_portraits
 from core.scenes import SCENE_FIELDS, list_scenes
@@ -70,6 +71,12 @@ def _stored(ctx: Context, portrait: Any) -> bytes:
 def _scene_view(scene: Any) -> dict[str, Any]:
     return {name: getattr(scene, name) for name in SCENE_FIELDS if name != "image_url"} | {
         "has_image": bool(scene.image_url)}
+
+
+def _sprite_bytes(ctx: Context, url: str) -> bytes:
+    found = locate(url)
+    assert found is not None
+    return ctx.storage.get(*found)
 
 
 async def _import(ctx: Context, owner: User, raw: bytes) -> CardImportResult:
@@ -136,10 +143,14 @@ async def test_charx_with_three_icons_and_an_emotion(ctx: Context) -> None:
     raw, card = _source("charx")
     result = await _import(ctx, owner, raw)
     names = [p.generation_metadata["card_asset"]["name"] for p in result.portraits]
-    assert names == ["main", "side", "back", "happy"]
-    assert [p.is_primary for p in result.portraits] == [True, False, False, False]
-    assert result.portraits[3].generation_metadata["emotion"] == "happy"
-    assert "emotion" not in result.portraits[0].generation_metadata
+    assert names == ["main", "side", "back"]  # the emotion is a sprite of the expression set, not a portrait
+    assert [p.is_primary for p in result.portraits] == [True, False, False]
+    assert result.expression_labels == ["happy"]
+    sprite = read_set(ctx, owner, result.character.id)
+    assert sprite is not None and sprite.source_kind == "import"
+    (happy,) = sprite.labels
+    assert happy.label == "happy" and happy.status == "completed" and happy.chosen is not None
+    assert pixels(_sprite_bytes(ctx, happy.chosen.image_url)) == pixels(png_of(picture(48, 48, 6)))
     gallery = list_portraits(ctx, owner, result.character.id)
     assert [p.id for p in gallery] == [p.id for p in result.portraits]  # gallery order: main first
     assert pixels(_stored(ctx, result.portraits[0])) == pixels(png_of(picture(64, 64, 3)))
@@ -225,7 +236,8 @@ async def test_exported_png_keeps_the_primary_pixels_and_both_chunks_agree(ctx: 
     assert {f: getattr(one, f) for f in FIELDS if f != "name"} == {f: getattr(two, f) for f in FIELDS if f != "name"}
     assert {k: v for k, v in one.card_data.items() if k not in ("spec", "spec_version")} == {
         k: v for k, v in two.card_data.items() if k not in ("spec", "spec_version")}
-    assert len(only["chara"].portraits) == len(only["ccv3"].portraits) == 4
+    assert len(only["chara"].portraits) == len(only["ccv3"].portraits) == 3
+    assert only["chara"].expression_labels == only["ccv3"].expression_labels == ["happy"]  # the sprite came along
 
 
 async def test_a_card_edited_elsewhere_keeps_the_edit(ctx: Context) -> None:

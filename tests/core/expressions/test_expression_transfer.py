@@ -1,4 +1,4 @@
-"""Sprites in and out through the image gate: upload for a label, export the bytes, import them back."""
+"""Sprites in and out through the image gate: upload for a label, export the bytes (cards: tests/core/cards)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ import pytest
 from PIL import Image
 
 from core.container import Studio
-from core.errors import ValidationError
 from core.expressions import store
-from core.expressions.transfer import Sprite, export_sprites, import_sprites, upload_image
+from core.expressions.transfer import export_sprites, upload_image
 from tests.support.factories import make_character, make_user
 
 
@@ -38,17 +37,7 @@ async def test_an_upload_becomes_the_chosen_image_of_a_new_label(sets: Studio) -
     assert smug.chosen.origin == "upload" and smug.chosen.background == "transparent"
 
 
-async def test_a_refused_image_changes_nothing(sets: Studio) -> None:
-    user = make_user(sets.ctx.db)
-    character = make_character(sets.ctx, user)
-    with pytest.raises(ValidationError, match="'joy' was refused"):
-        await import_sprites(sets.ctx, user, character.id,
-                             [Sprite("anger", (_png((1, 2, 3, 255)),)), Sprite("joy", (b"not an image",))])
-    assert store.read_set(sets.ctx, user, character.id) is None
-    assert list(sets.ctx.storage.list("user-library", f"{user.id}/")) == []
-
-
-async def test_export_then_import_keeps_every_label_and_the_chosen_bytes(sets: Studio) -> None:
+async def test_export_gives_each_label_chosen_first_then_the_alternatives(sets: Studio) -> None:
     user = make_user(sets.ctx.db)
     source = make_character(sets.ctx, user)
     await upload_image(sets.ctx, user, source.id, "joy", _png((200, 10, 10, 255)))
@@ -56,7 +45,10 @@ async def test_export_then_import_keeps_every_label_and_the_chosen_bytes(sets: S
     await upload_image(sets.ctx, user, source.id, "grief", _png((90, 90, 90, 128)))
     exported = await export_sprites(sets.ctx, user, source.id)
     assert [(s.label, len(s.images)) for s in exported] == [("joy", 2), ("grief", 1)]
-    target = make_character(sets.ctx, user)
-    assert await import_sprites(sets.ctx, user, target.id, exported) == 3
-    again = await export_sprites(sets.ctx, user, target.id)
-    assert again == exported  # labels, order and every byte
+    joy = exported[0].images
+    assert [_colour(data) for data in joy] == [(10, 10, 200, 255), (200, 10, 10, 255)]  # the newest is chosen
+
+
+def _colour(png: bytes) -> tuple[int, ...]:
+    with Image.open(io.BytesIO(png)) as im:
+        return tuple(im.convert("RGBA").getpixel((0, 0)))
