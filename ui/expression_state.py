@@ -20,7 +20,7 @@ from core.expressions.views import LabelView, SetView
 ChangeKind = Literal["reset", "label", "added", "removed", "progress"]
 Change = tuple[ChangeKind, str | None]  # the kind and the label it concerns (None: the whole set)
 SOURCE_TEXT = {"reference": "From the reference image", "primary": "From the primary portrait",
-               "import": "Imported", "upload": "Your own images"}
+               "import": "Imported from a card", "upload": "Your own images"}
 NO_FACE = "Choose a primary portrait or a reference image first"
 
 

@@ -112,7 +112,7 @@ async def test_a_set_fills_live_in_this_tab_and_in_another(user: User, create_us
     assert _tile_labels(other) == list(ESSENTIAL)
     await user.should_see("From the primary portrait")
     await eventually(lambda: not _visible(user, "expression-progress"), what="the progress ends")
-    assert texts(user, "expression-count")[0] == "1 image"
+    assert texts(user, "expression-count")[0] == "1"  # the number of images, beside a gallery icon
     assert set(texts(user, "expression-background")) <= {"transparent", "plain"}
 
     user.find(marker="export-sprites").click()

@@ -47,11 +47,11 @@ class ExpressionHeader(ui.column):
                         .mark("expression-source")
             with ui.row().classes("w-full items-start gap-3"):
                 self.preset = ui.toggle(PRESET_CHOICES, value="essential") \
-                    .props('no-caps dense unelevated toggle-color=primary aria-label="Labels"') \
+                    .props('no-caps dense unelevated toggle-color=primary aria-label="Labels"').classes("expr-toggle") \
                     .mark("expression-preset")
                 self.background = ui.toggle(BACKGROUNDS, value="transparent") \
                     .props('no-caps dense unelevated toggle-color=primary aria-label="Background"') \
-                    .mark("expression-background-choice")
+                    .classes("expr-toggle").mark("expression-background-choice")
             self.custom = LabelChips()
             self.custom.bind_visibility_from(self.preset, "value", backward=lambda value: value == CUSTOM)
             with ui.element("div").classes("w-full max-w-md"):

@@ -60,7 +60,10 @@ class ExpressionTile(ui.element):
             with ui.row().classes("w-full items-center justify-between no-wrap gap-1 px-1"):
                 ui.label(view.label).classes("text-sm font-medium ellipsis").props(f'title="{view.label}"') \
                     .mark("expression-caption")
-                ui.label(image_count(view)).classes("text-xs text-muted shrink-0").mark("expression-count")
+                with ui.row().classes("items-center gap-0.5 shrink-0 no-wrap text-muted") \
+                        .props(f'title="{image_count(view)}" aria-label="{image_count(view)}"'):
+                    ui.icon("photo_library", size="14px").props('aria-hidden="true"')
+                    ui.label(str(len(view.images))).classes("text-xs").mark("expression-count")
             if len(view.images) > 1:
                 self._strip(view)
 
