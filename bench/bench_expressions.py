@@ -21,11 +21,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from aiohttp import web
 from sqlmodel import select
 
-from bench.bench_generation import _measure_lag, _portrait_png, _ProviderThread
 from bench.common import bench_context, percentile, summary_ms, target
+from bench.fal_loopback import FalLoopback, measure_lag, portrait_png
 from core import auth, characters
 from core.config import Settings
 from core.container import Studio
@@ -45,7 +44,7 @@ SET_DEADLINE_S = 120.0
 
 
 def run() -> dict[str, Any]:
-    with _FaceProviderThread(_portrait_png()) as provider:
+    with FalLoopback(portrait_png(), FACE_MODEL) as provider:
         provider.delay_s = PROVIDER_DELAY_S
         figures = asyncio.run(_expression_set(provider))
     return {"figures": figures, "targets": [
@@ -56,7 +55,7 @@ def run() -> dict[str, Any]:
     ]}
 
 
-async def _expression_set(provider: _FaceProviderThread) -> dict[str, Any]:
+async def _expression_set(provider: FalLoopback) -> dict[str, Any]:
     with bench_context("sqlite") as ctx:
         defaults = Settings()
         assert (ctx.settings.max_jobs_per_user, ctx.settings.max_jobs_total) == \
@@ -74,12 +73,12 @@ async def _expression_set(provider: _FaceProviderThread) -> dict[str, Any]:
             await asyncio.to_thread(ctx.workers.stop)
 
 
-async def _measure_set(studio: Studio, provider: _FaceProviderThread, user: User, character_id: str,
+async def _measure_set(studio: Studio, provider: FalLoopback, user: User, character_id: str,
                        model_id: str, width: int) -> dict[str, Any]:
     lags: list[float] = []
     saves: list[float] = []
     stop = asyncio.Event()
-    ticker = asyncio.create_task(_measure_lag(lags, stop))
+    ticker = asyncio.create_task(measure_lag(lags, stop))
     saver = asyncio.create_task(_keep_saving(studio.ctx, user, character_id, saves, stop))
     ended = _SetEnd(studio, character_id)
     try:
@@ -190,26 +189,3 @@ def _route_face_model_to(ctx: Context, url: str) -> str:
         model.is_active = True
         session.add_all([provider, model])
         return model.id
-
-
-class _FaceProviderThread(_ProviderThread):
-    """The generation bench's loopback fal server, answering the face model's endpoint instead."""
-
-    calls = 0
-
-    async def _face(self, request: web.Request) -> web.Response:
-        self.calls += 1
-        return await self._generate(request)
-
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.router.add_post(f"/{FACE_MODEL}", self._face)
-        app.router.add_get("/portrait.png", self._png)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        self._ready.set()
-        self._loop.run_forever()

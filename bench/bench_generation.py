@@ -8,16 +8,13 @@ the provider call's own time, for a 1024x1024 PNG portrait, on SQLite.
 from __future__ import annotations
 
 import asyncio
-import io
-import threading
 import time
 from typing import Any
 
-from aiohttp import web
-from PIL import Image
 from sqlmodel import select
 
 from bench.common import bench_context, percentile, summary_ms, target
+from bench.fal_loopback import FalLoopback, measure_lag, portrait_png
 from core import auth, characters
 from core.container import Studio
 from core.generation.inputs import PortraitRequest
@@ -31,9 +28,9 @@ PROVIDER_DELAY_S = 2.0
 
 
 def run() -> dict[str, Any]:
-    image = _portrait_png()
+    image = portrait_png()
     figures: dict[str, Any] = {}
-    with _ProviderThread(image) as provider:
+    with FalLoopback(image, MODEL_KEY) as provider:
         figures["overhead"] = asyncio.run(_overhead(provider))
         figures["concurrent"] = asyncio.run(_concurrent(provider))
     overhead = figures["overhead"]
@@ -46,7 +43,7 @@ def run() -> dict[str, Any]:
     ]}
 
 
-async def _overhead(provider: _ProviderThread) -> dict[str, Any]:
+async def _overhead(provider: FalLoopback) -> dict[str, Any]:
     provider.delay_s = 0.0
     with bench_context("sqlite") as ctx:
         studio, user, character_id = _setup(ctx, provider.url, max_jobs=8)
@@ -60,13 +57,13 @@ async def _overhead(provider: _ProviderThread) -> dict[str, Any]:
             "image": "1024x1024 PNG", "runs": OVERHEAD_RUNS}
 
 
-async def _concurrent(provider: _ProviderThread) -> dict[str, Any]:
+async def _concurrent(provider: FalLoopback) -> dict[str, Any]:
     provider.delay_s = PROVIDER_DELAY_S
     with bench_context("sqlite") as ctx:
         studio, user, character_id = _setup(ctx, provider.url, max_jobs=CONCURRENT)
         lags: list[float] = []
         stop = asyncio.Event()
-        ticker = asyncio.create_task(_measure_lag(lags, stop))
+        ticker = asyncio.create_task(measure_lag(lags, stop))
         started = time.perf_counter()
         results = await asyncio.gather(*[
             studio.generation.generate_portrait(user, PortraitRequest(character_id=character_id))
@@ -79,14 +76,6 @@ async def _concurrent(provider: _ProviderThread) -> dict[str, Any]:
             "wall_over_provider": round(wall / PROVIDER_DELAY_S, 3),
             "loop_lag_p99_ms": round(percentile(lags, 99) * 1000, 2),
             "loop_lag_max_ms": round(max(lags) * 1000, 2)}
-
-
-async def _measure_lag(lags: list[float], stop: asyncio.Event, interval: float = 0.01) -> None:
-    loop = asyncio.get_running_loop()
-    while not stop.is_set():
-        expected = loop.time() + interval
-        await asyncio.sleep(interval)
-        lags.append(max(0.0, loop.time() - expected))
 
 
 def _setup(ctx: Any, url: str, max_jobs: int) -> tuple[Studio, Any, str]:
@@ -104,54 +93,3 @@ def _setup(ctx: Any, url: str, max_jobs: int) -> tuple[Studio, Any, str]:
     user = auth.create_user(ctx.db, "bench@example.com", "bench password")
     character = characters.create_character(ctx, user, {"name": "Bench", "description": "x" * 80})
     return Studio.create(ctx), user, character.id
-
-
-def _portrait_png() -> bytes:
-    image = Image.radial_gradient("L").resize((1024, 1024)).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-class _ProviderThread:
-    """fal's sync endpoint on 127.0.0.1 in its own thread: answers after ``delay_s`` with an image URL."""
-
-    def __init__(self, image: bytes) -> None:
-        self.image = image
-        self.delay_s = 0.0
-        self.url = ""
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-
-    def __enter__(self) -> _ProviderThread:
-        self._thread.start()
-        self._ready.wait(10)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        app = web.Application()
-        app.router.add_post(f"/{MODEL_KEY}", self._generate)
-        app.router.add_get("/portrait.png", self._png)
-        runner = web.AppRunner(app, access_log=None)
-        self._loop.run_until_complete(runner.setup())
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        self._loop.run_until_complete(site.start())
-        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _generate(self, _request: web.Request) -> web.Response:
-        if self.delay_s:
-            await asyncio.sleep(self.delay_s)
-        return web.json_response({"images": [{"url": f"{self.url}/portrait.png", "width": 1024, "height": 1024}],
-                                  "seed": 1})
-
-    async def _png(self, _request: web.Request) -> web.Response:
-        return web.Response(body=self.image, content_type="image/png")
