@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import zipfile
 from collections.abc import AsyncIterator
@@ -124,6 +125,38 @@ async def test_a_full_sillytavern_set_made_through_the_api_and_its_zip(studio: S
         "attachment; filename=\"Aria-sprites.zip\"; filename*=UTF-8''Aria-sprites.zip")
     names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
     assert sorted(names) == sorted(f"{label}.png" for label in SILLYTAVERN) and len(names) == 28
+    await _the_charx_carries_the_set_and_brings_it_back(client, owner, character_id, _members(response.content))
+
+
+async def _the_charx_carries_the_set_and_brings_it_back(client: AsyncClient, owner: ApiUser, character_id: str,
+                                                        sprites: dict[str, bytes]) -> None:
+    """The card's 28 emotion assets resolve (as a V3 reader resolves ``embeded://``) to the ZIP's sprites,
+    and importing the CHARX gives a character whose ZIP is the same, byte for byte."""
+    charx = await client.get(f"/api/v1/characters/{character_id}/export?format=charx", headers=owner.headers)
+    assert charx.status_code == 200, charx.text
+    members = _members(charx.content)
+    card = json.loads(members["card.json"])
+    emotions = [asset for asset in card["data"]["assets"] if asset["type"] == "emotion"]
+    assert [asset["name"] for asset in emotions] == list(SILLYTAVERN)
+    assert all(asset["ext"] == "png" for asset in emotions)
+    assert {a["name"]: members[a["uri"].removeprefix("embeded://")] for a in emotions} == {
+        name.removesuffix(".png"): data for name, data in sprites.items()}
+
+    imported = await client.post("/api/v1/characters/import", headers=owner.headers,
+                                 files={"file": ("Aria.charx", charx.content, "application/zip")})
+    assert imported.status_code == 201, imported.text
+    assert imported.json()["expression_labels"] == list(SILLYTAVERN)
+    copy_id = imported.json()["id"]
+    listed = (await client.get(_base(copy_id), headers=owner.headers)).json()
+    assert [item["label"] for item in listed] == list(SILLYTAVERN)
+    assert {item["status"] for item in listed} == {"completed"}
+    again = await client.get(f"{_base(copy_id)}/export?format=sillytavern", headers=owner.headers)
+    assert _members(again.content) == sprites
+
+
+def _members(zipped: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 async def test_regenerate_choose_and_delete(studio: Studio, client: AsyncClient) -> None:
