@@ -8,7 +8,7 @@ import io
 import zipfile
 from collections.abc import Callable
 
-from nicegui import ElementFilter
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 from nicegui.testing.user_interaction import UserInteraction
 from PIL import Image
@@ -143,6 +143,29 @@ async def test_regenerate_then_choose_the_first_image_again(user: User) -> None:
     await eventually(lambda: store.read_set(ctx, owner, character.id).label("joy").chosen.id == first.chosen.id,
                      what="the first image chosen again")
     await eventually(lambda: _chosen_id(user, "joy") == first.chosen.id, what="the tile marks it chosen")
+
+
+async def test_the_viewer_steps_through_the_labels_with_the_arrow_keys_while_open(user: User) -> None:
+    character = await _with_face()
+    await _open_tab(user, character)
+    await _make_essential(user)
+    await eventually(lambda: _count(user, "expression-image") == len(ESSENTIAL), within=WAIT_S, what="the images")
+    _click_in(user, ESSENTIAL[0], "expression-image")
+    await user.should_see(f"{ESSENTIAL[0]} · image 1 of 1")
+    keyboard = next(iter(user.find(kind=ui.keyboard).elements))
+    assert keyboard.active
+    user.find(kind=ui.keyboard).trigger("key", _key("ArrowRight"))
+    await user.should_see(f"{ESSENTIAL[1]} · image 1 of 1")
+    user.find(kind=ui.keyboard).trigger("key", _key("ArrowLeft"))
+    await user.should_see(f"{ESSENTIAL[0]} · image 1 of 1")
+    user.find(kind=ui.keyboard).trigger("key", _key("Escape"))
+    await eventually(lambda: not keyboard.active, what="the keys to be released when the viewer closes")
+
+
+def _key(name: str) -> dict[str, object]:
+    """What ``ui.keyboard``'s browser side sends for one key press."""
+    return {"action": "keydown", "repeat": False, "altKey": False, "ctrlKey": False, "metaKey": False,
+            "shiftKey": False, "key": name, "code": name, "location": 0}
 
 
 async def test_cancel_stops_the_set_and_the_labels_left_offer_retry(user: User) -> None:

@@ -9,11 +9,11 @@ follows the set while open: a label changed in another tab is shown as it is now
 from __future__ import annotations
 
 from nicegui import ui
-from nicegui.events import KeyEventArguments, ValueChangeEventArguments
 
 from core.expressions.views import ImageView, LabelView
 from ui.components.confirm_dialog import confirm
 from ui.components.expression_tile import background_badge
+from ui.components.lightbox_keys import lightbox_keys
 from ui.expression_state import Change, ExpressionActions
 
 FRAME_STYLE = "width: min(78vw, 62vh); height: min(78vw, 62vh)"  # sprites are square: as large as fits
@@ -54,8 +54,7 @@ class ExpressionLightbox:
                 ui.button("Delete this image", icon="delete", on_click=self._delete_image) \
                     .props("flat color=negative no-caps").mark("expression-lightbox-delete")
         with self.anchor:
-            self.keyboard = ui.keyboard(on_key=self._on_key, active=False, ignore=["input", "select", "textarea"])
-        self.dialog.on_value_change(self._listen_to_keys)
+            self.keyboard = lightbox_keys(self.dialog, self.step)
         return self.dialog
 
     def open(self, label: str) -> None:
@@ -132,19 +131,6 @@ class ExpressionLightbox:
                 self.dialog.close()
             else:
                 self._show(view)
-
-    def _listen_to_keys(self, event: ValueChangeEventArguments) -> None:
-        self.keyboard.active = bool(event.value)
-
-    def _on_key(self, event: KeyEventArguments) -> None:
-        if not event.action.keydown:
-            return
-        if event.key.arrow_left:
-            self.step(-1)
-        elif event.key.arrow_right:
-            self.step(1)
-        elif event.key.escape and self.dialog is not None:
-            self.dialog.close()
 
     async def _choose(self) -> None:
         if self.label and self.image_id:

@@ -6,9 +6,9 @@ One dialog per page, filled on demand, so a gallery of thousands costs nothing u
 from __future__ import annotations
 
 from nicegui import ui
-from nicegui.events import KeyEventArguments, ValueChangeEventArguments
 
 from ui.actions import LightboxActions
+from ui.components.lightbox_keys import lightbox_keys
 from ui.components.portrait_tile import confirm_delete
 from ui.gallery_state import GalleryState, PortraitView
 
@@ -49,9 +49,7 @@ class PortraitLightbox:
                 ui.button("Download", icon="download", on_click=self._download).props("flat color=on-scrim")
                 ui.button("Delete", icon="delete", on_click=self._delete).props("flat color=negative")
         with self.anchor:
-            # not ignored on buttons: focus starts on Close, and the arrows still step
-            self.keyboard = ui.keyboard(on_key=self._on_key, active=False, ignore=["input", "select", "textarea"])
-        self.dialog.on_value_change(self._listen_to_keys)
+            self.keyboard = lightbox_keys(self.dialog, self.step)
         return self.dialog
 
     def open(self, portrait_id: str) -> None:
@@ -74,20 +72,6 @@ class PortraitLightbox:
         position = self.gallery.index(view.id) + 1
         star = "★ primary · " if view.is_primary else ""
         self.caption.set_text(f"{star}{position} of {self.gallery.total} · {(view.prompt or '')[:140]}")
-
-    def _listen_to_keys(self, event: ValueChangeEventArguments) -> None:
-        """Arrow keys and Esc belong to the lightbox only while it is open."""
-        self.keyboard.active = bool(event.value)
-
-    def _on_key(self, event: KeyEventArguments) -> None:
-        if not event.action.keydown:
-            return
-        if event.key.arrow_left:
-            self.step(-1)
-        elif event.key.arrow_right:
-            self.step(1)
-        elif event.key.escape and self.dialog is not None:
-            self.dialog.close()
 
     async def _regenerate(self) -> None:
         if self.current is not None and self.dialog is not None:
