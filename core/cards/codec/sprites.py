@@ -60,7 +60,7 @@ def plan_sprites(card_file: CardFile, studio_ext: dict[str, Any] | None, used: s
             continue
         used.add(uri)
         sprites.setdefault(label, SpritePlan(label)).images.append(data)
-    return list(sprites.values()), _all_labels(studio_ext, list(sprites))
+    return list(sprites.values()), all_labels(studio_ext, list(sprites))
 
 
 def drop_imported_risu_emotions(extensions: dict[str, Any], imported: bool) -> dict[str, Any]:
@@ -97,7 +97,7 @@ def _label(name: Any) -> str | None:
         return None
 
 
-def _all_labels(studio_ext: dict[str, Any] | None, with_images: list[str]) -> list[str]:
+def all_labels(studio_ext: dict[str, Any] | None, with_images: list[str]) -> list[str]:
     """The exported set's labels in its order (those with no image too), then any others the card has."""
     entry = (studio_ext or {}).get("expressions")
     listed = entry.get("labels") if isinstance(entry, dict) else None
@@ -107,4 +107,8 @@ def _all_labels(studio_ext: dict[str, Any] | None, with_images: list[str]) -> li
             labels.append(validate_label(raw))
         except ValidationError:
             continue
-    return list(dict.fromkeys([*labels, *with_images]))[:MAX_LABELS]
+    ordered = list(dict.fromkeys([*labels, *with_images]))
+    keep = set(with_images)  # at most MAX_LABELS; past the limit, empty labels give way
+    while len(ordered) > MAX_LABELS:
+        ordered.remove(next(label for label in reversed(ordered) if label not in keep))
+    return ordered

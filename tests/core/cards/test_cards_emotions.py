@@ -15,13 +15,14 @@ from typing import Any
 import pytest
 from sqlmodel import func, select
 
+from core.cards.codec.sprites import all_labels
 from core.cards.errors import CardError
 from core.cards.export import export_card
 from core.cards.importer import import_card
 from core.characters import update_character
 from core.context import Context
 from core.expressions import store
-from core.expressions.labels import preset_labels
+from core.expressions.labels import MAX_LABELS, preset_labels
 from core.expressions.transfer import export_sprites, upload_image
 from core.models import ExpressionImage, ExpressionSet, User
 from tests.support.cards import (
@@ -182,3 +183,11 @@ def _rows(ctx: Context) -> tuple[int, int]:
     with ctx.db.read() as session:
         return (int(session.exec(select(func.count()).select_from(ExpressionSet)).one()),
                 int(session.exec(select(func.count()).select_from(ExpressionImage)).one()))
+
+
+def test_labels_past_the_limit_drop_the_empty_ones_never_a_sprite() -> None:
+    """The rule alone (a card of 65 labels with images is slow to build for what it shows)."""
+    listed = [f"empty{i}" for i in range(MAX_LABELS)]
+    labels = all_labels({"expressions": {"labels": listed}}, ["joy", "anger"])
+    assert len(labels) == MAX_LABELS and labels[-2:] == ["joy", "anger"]
+    assert labels[:MAX_LABELS - 2] == listed[:MAX_LABELS - 2]
