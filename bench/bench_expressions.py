@@ -24,7 +24,7 @@ from typing import Any
 from sqlmodel import select
 
 from bench.common import bench_context, percentile, summary_ms, target
-from bench.fal_loopback import FalLoopback, measure_lag, portrait_png
+from bench.fal_loopback import FalLoopback, measure_lag, portrait_png, route_fal_to
 from core import auth, characters
 from core.config import Settings
 from core.container import Studio
@@ -32,7 +32,7 @@ from core.context import Context
 from core.events import Event, EventType
 from core.generation import jobs
 from core.generation.inputs import PortraitRequest
-from core.models import ApiModel, ApiProvider, Job, User
+from core.models import Job, User
 from core.seed import seed_database
 
 FACE_MODEL = "fal-ai/flux-pulid"
@@ -64,7 +64,7 @@ async def _expression_set(provider: FalLoopback) -> dict[str, Any]:
         studio = Studio.create(ctx)
         try:
             user, character_id = await _character_with_portrait(studio)
-            model_id = await asyncio.to_thread(_route_face_model_to, ctx, provider.url)
+            model_id = await asyncio.to_thread(route_fal_to, ctx, provider.url, FACE_MODEL)
             await asyncio.to_thread(ctx.workers.start)  # warm, as Studio.start does when the app starts
             return await _measure_set(studio, provider, user, character_id, model_id, width)
         finally:
@@ -176,16 +176,3 @@ async def _character_with_portrait(studio: Studio) -> tuple[User, str]:
         "appearance_tags": ["red hair", "green eyes"]})
     await studio.generation.generate_portrait(user, PortraitRequest(character_id=character.id))
     return user, character.id
-
-
-def _route_face_model_to(ctx: Context, url: str) -> str:
-    """fal active in sync mode at the loopback server, its face model active; returns the model's id."""
-    ctx.settings.fal_key = "bench-key"
-    with ctx.db.write() as session:
-        provider = session.exec(select(ApiProvider).where(ApiProvider.name == "fal")).one()
-        provider.is_active, provider.base_url = True, url
-        provider.config = {"mode": "sync", "run_base": url}
-        model = session.exec(select(ApiModel).where(ApiModel.model_key == FACE_MODEL)).one()
-        model.is_active = True
-        session.add_all([provider, model])
-        return model.id

@@ -11,14 +11,11 @@ import asyncio
 import time
 from typing import Any
 
-from sqlmodel import select
-
 from bench.common import bench_context, percentile, summary_ms, target
-from bench.fal_loopback import FalLoopback, measure_lag, portrait_png
+from bench.fal_loopback import FalLoopback, measure_lag, portrait_png, route_fal_to
 from core import auth, characters
 from core.container import Studio
 from core.generation.inputs import PortraitRequest
-from core.models import ApiModel, ApiProvider
 from core.seed import seed_database
 
 MODEL_KEY = "fal-ai/flux/dev"
@@ -80,16 +77,9 @@ async def _concurrent(provider: FalLoopback) -> dict[str, Any]:
 
 def _setup(ctx: Any, url: str, max_jobs: int) -> tuple[Studio, Any, str]:
     seed_database(ctx.db)
-    ctx.settings.fal_key = "bench-key"
     ctx.settings.max_jobs_total = max_jobs
     ctx.settings.max_jobs_per_user = max_jobs
-    with ctx.db.write() as session:
-        provider = session.exec(select(ApiProvider).where(ApiProvider.name == "fal")).one()
-        provider.is_active, provider.base_url = True, url
-        provider.config = {"mode": "sync", "run_base": url}
-        model = session.exec(select(ApiModel).where(ApiModel.model_key == MODEL_KEY)).one()
-        model.is_active = True
-        session.add_all([provider, model])
+    route_fal_to(ctx, url, MODEL_KEY)
     user = auth.create_user(ctx.db, "bench@example.com", "bench password")
     character = characters.create_character(ctx, user, {"name": "Bench", "description": "x" * 80})
     return Studio.create(ctx), user, character.id

@@ -12,6 +12,10 @@ import threading
 
 from aiohttp import web
 from PIL import Image
+from sqlmodel import select
+
+from core.context import Context
+from core.models import ApiModel, ApiProvider
 
 
 class FalLoopback:
@@ -75,3 +79,16 @@ def portrait_png() -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def route_fal_to(ctx: Context, url: str, model_key: str) -> str:
+    """The seeded fal provider active in sync mode at ``url`` with ``model_key`` active; returns the model's id."""
+    ctx.settings.fal_key = "bench-key"
+    with ctx.db.write() as session:
+        provider = session.exec(select(ApiProvider).where(ApiProvider.name == "fal")).one()
+        provider.is_active, provider.base_url = True, url
+        provider.config = {"mode": "sync", "run_base": url}
+        model = session.exec(select(ApiModel).where(ApiModel.model_key == model_key)).one()
+        model.is_active = True
+        session.add_all([provider, model])
+        return model.id
