@@ -264,6 +264,11 @@ def test_tab_reaches_a_portrait_enter_opens_it_escape_closes_it_with_a_visible_r
     screenshot(page, "keys-lightbox")
     page.keyboard.press("Escape")
     expect(lightbox).to_be_hidden()
+    page.get_by_role("button", name="Open portrait").first.focus()
+    page.keyboard.press(" ")  # Space opens it too
+    expect(lightbox).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(lightbox).to_be_hidden()
 
 
 def test_ctrl_enter_in_the_prompt_starts_a_generation(

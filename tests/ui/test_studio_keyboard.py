@@ -13,7 +13,7 @@ from core.templates import list_templates
 from tests.support.served_app import running_studio
 from tests.support.studio_pages import open_studio, own_character
 from tests.support.waiting import eventually
-from ui.components.activate import ENTER, SPACE
+from ui.components.activate import ACTIVATE_KEYS
 from ui.components.portrait_tile import PortraitTile
 
 CTRL_ENTER = "keydown.enter.ctrl.prevent"
@@ -38,14 +38,14 @@ async def test_a_tile_is_a_named_button_that_enter_and_space_open(user: User) ->
     assert tile.props["tabindex"] == "0" and tile.props["role"] == "button"
     assert tile.props["aria-label"] == "Open portrait (primary)"  # the first portrait is the primary
 
-    _press(user, tile, ENTER)
+    _press(user, tile, ACTIVATE_KEYS)
     await user.should_see(marker="lightbox")
     await user.should_see("first take")
     assert _lightbox_open(user)
     user.find(marker="lightbox-close").click()
     await eventually(lambda: not _lightbox_open(user), what="the lightbox to close")
 
-    _press(user, tile, SPACE)
+    _press(user, tile, ACTIVATE_KEYS)
     await eventually(lambda: _lightbox_open(user), what="Space to open the lightbox")
     await user.should_see("first take")
 
@@ -55,7 +55,7 @@ async def test_enter_on_the_add_tile_generates_a_portrait(user: User) -> None:
     await open_studio(user, f"/studio/{character.id}")
     (add_tile,) = user.find(marker="add-portrait-tile").elements
     assert add_tile.props["role"] == "button" and add_tile.props["aria-label"] == "Generate a new portrait"
-    _press(user, add_tile, ENTER)
+    _press(user, add_tile, ACTIVATE_KEYS)
     await eventually(lambda: portraits.count_portraits(ctx, owner, character.id) == 1, within=20,
                      what="the portrait the add tile made")
     await user.should_see(marker="portrait-tile", retries=100)
@@ -86,7 +86,7 @@ async def test_enter_on_a_template_card_applies_it_and_the_first_card_takes_the_
     assert sum("data-autofocus" in c.props for c in cards) == 1  # Quasar focuses it on opening
     (card,) = user.find(marker="template-cozy-barista").elements
     assert card.props["role"] == "button" and card.props["aria-label"] == f"Apply the template {template.name}"
-    _press(user, card, ENTER)
+    _press(user, card, ACTIVATE_KEYS)
     await user.should_see(template.template_data["description"])
     await user.should_not_see(marker="template-selector")
 

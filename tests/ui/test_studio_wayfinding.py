@@ -15,7 +15,7 @@ from core import characters, portraits, scenes
 from tests.support.provider_servers import png_bytes
 from tests.support.studio_pages import chips, open_studio, own_character
 from tests.support.waiting import eventually
-from ui.components.activate import ENTER
+from ui.components.activate import ACTIVATE_KEYS
 from ui.components.file_picker import UPLOAD_PATH, FilePicker, failure_message, rejection_message
 from ui.components.portrait_tile import PortraitTile
 
@@ -53,7 +53,7 @@ async def test_clicking_a_scene_card_or_pressing_enter_on_it_opens_the_scene(use
 
     (picture,) = user.find(marker="scene-open").elements
     assert picture.props["role"] == "button" and picture.props["aria-label"] == "Open the scene Rainy harbour"
-    UserInteraction(user, {picture}, None).trigger(ENTER)
+    UserInteraction(user, {picture}, None).trigger(ACTIVATE_KEYS)
     await eventually(lambda: _dialog_open(user, "scene-dialog"), what="Enter to open the scene")
     assert scene.id
 
@@ -95,7 +95,7 @@ async def test_a_portrait_downloads_under_the_characters_name_and_number(user: U
     await eventually(lambda: len(user.find(marker="portrait-tile").elements) == 3, what="the tiles")
     (third,) = [t for t in user.find(marker="portrait-tile").elements
                 if isinstance(t, PortraitTile) and t.view.id == made[2].id]
-    UserInteraction(user, {third._image}, None).trigger(ENTER)  # noqa: SLF001 - the tile's button
+    UserInteraction(user, {third._image}, None).trigger(ACTIVATE_KEYS)  # noqa: SLF001 - the tile's button
     await user.should_see(marker="lightbox")
     user.find(kind=ui.button, content="Download").click()
     response = await user.download.next(timeout=5)

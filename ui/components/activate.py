@@ -12,8 +12,9 @@ from collections.abc import Callable
 
 from nicegui import ui
 
-ENTER = "keydown.enter.self.prevent"
-SPACE = "keydown.space.self.prevent"
+#: One listener for both keys: Vue's key filter passes either, and wraps ``.self.prevent`` (a Tab or an
+#: arrow key is neither filtered out nor prevented). A tile costs one listener less in the first answer.
+ACTIVATE_KEYS = "keydown.enter.space.self.prevent"
 
 
 def button_like(element: ui.element, label: str, activate: Callable[[], object]) -> ui.element:
@@ -21,6 +22,5 @@ def button_like(element: ui.element, label: str, activate: Callable[[], object])
     Enter or Space (its click handler stays the caller's)."""
     element.props("tabindex=0 role=button")
     element.props["aria-label"] = label  # set as a value: free text (a name) is never parsed as props
-    element.on(ENTER, activate)
-    element.on(SPACE, activate)
+    element.on(ACTIVATE_KEYS, activate)
     return element
