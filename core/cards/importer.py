@@ -154,9 +154,11 @@ def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, gated: _Gated
     reference_upload = (_Upload(REFERENCE_IMAGES, reference_key(actor.id, character_id,
                                                                 f"{uuid.uuid4().hex}.{reference.extension}"), reference)
                         if reference is not None else None)
-    sprite_uploads = [[(new_id(), image) for image in images] for images in gated.sprites]
-    sprite_files = [_Upload(USER_LIBRARY, expression_key(actor.id, character_id, image_id), image)
-                    for images in sprite_uploads for image_id, image in images]
+    ids = [[new_id() for _ in images] for images in gated.sprites]  # the rows' ids name the files
+    sprite_uploads = [[(image_id, _Upload(USER_LIBRARY, expression_key(actor.id, character_id, image_id), image))
+                       for image_id, image in zip(label_ids, images, strict=True)]
+                      for label_ids, images in zip(ids, gated.sprites, strict=True)]
+    sprite_files = [upload for images in sprite_uploads for _image_id, upload in images]
     uploads = [*portrait_uploads, *(u for u in scene_uploads if u), *([reference_upload] if reference_upload else []),
                *sprite_files]
     started = time.perf_counter()
@@ -164,7 +166,7 @@ def _store_and_insert(ctx: Context, actor: User, plan: ImportPlan, gated: _Gated
         _put_all(ctx, uploads)
         urls = _sign(ctx, uploads)
         stored = time.perf_counter()
-        sprites = _sprite_rows(plan, sprite_uploads, urls, actor.id, character_id)
+        sprites = _sprite_rows(plan, sprite_uploads, urls)
         rows = _insert(ctx, actor, character_id, plan, portrait_uploads, scene_uploads, reference_upload, urls,
                        sprites)
     except BaseException:
@@ -252,17 +254,16 @@ def _insert(ctx: Context, actor: User, character_id: str, plan: ImportPlan, port
     return character, portrait_rows, scene_rows
 
 
-def _sprite_rows(plan: ImportPlan, uploads: list[list[tuple[str, ProcessedImage]]], urls: dict[tuple[str, str], str],
-                 owner_id: str, character_id: str) -> list[ImportedSprite]:
+def _sprite_rows(plan: ImportPlan, uploads: list[list[tuple[str, _Upload]]],
+                 urls: dict[tuple[str, str], str]) -> list[ImportedSprite]:
     """The stored sprites as rows-to-be: the chosen image of each label first, as the plan has them."""
     rows: list[ImportedSprite] = []
     for sprite, images in zip(plan.sprites, uploads, strict=True):
-        for image_id, image in images:
-            key = expression_key(owner_id, character_id, image_id)
-            thumbs = {size: thumbnail_key(key, size) for size in image.thumbnails}
-            thumb = thumbs.get(THUMB_SIZE) or next(iter(thumbs.values()), None)
-            rows.append(ImportedSprite(sprite.label, image_id, key, urls[(USER_LIBRARY, key)],
-                                       urls[(USER_LIBRARY, thumb)] if thumb else None, has_alpha(image.data)))
+        for image_id, upload in images:
+            thumbs = upload.thumbnail_keys()
+            thumb = thumbs.get(str(THUMB_SIZE)) or next(iter(thumbs.values()), None)
+            rows.append(ImportedSprite(sprite.label, image_id, upload.key, urls[(USER_LIBRARY, upload.key)],
+                                       urls[(USER_LIBRARY, thumb)] if thumb else None, has_alpha(upload.image.data)))
     return rows
 
 
